@@ -1,0 +1,1 @@
+//! The provider-neutral domain and contract of the signing crates.

@@ -1,0 +1,1 @@
+//! Emulator of the LEAP Sign API.

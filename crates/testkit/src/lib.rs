@@ -1,0 +1,4 @@
+//! Test support for applications and adapters built on `signing-core`.
+
+#[cfg(feature = "emulator")]
+pub mod emulator;
