@@ -1,4 +1,36 @@
 //! Test support for applications and adapters built on `signing-core`.
+//!
+//! - [`memory::MemoryProvider`]: an in-memory [`SigningProvider`](signing_core::SigningProvider)
+//!   with a real signing state machine, a control handle to act as a signer, events you can
+//!   await, call recording and failure injection.
+//! - [`MockSigningProvider`]: the `mockall` mock of the trait, for tests that script each call.
+//! - [`webhooks`]: correctly signed Standard Webhooks deliveries, and broken ones.
+//! - [`conformance`]: the suite every adapter runs to prove it honours the contract.
+//! - `emulator` (features `heysign`, `leap-sign`): local HTTP emulators of each provider, with
+//!   fault injection, so an adapter's real HTTP code runs in tests without an account.
+//!
+//! ```
+//! use signing_testkit::MockSigningProvider;
+//! use signing_core::{EnvelopeId, Error, SigningProvider};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let mut mock = MockSigningProvider::new();
+//! mock.expect_get()
+//!     .returning(|id| Err(Error::not_found(format!("envelope {id}"))));
+//! let err = mock.get(&EnvelopeId::new("nope")).await.unwrap_err();
+//! assert!(err.is_not_found());
+//! # }
+//! ```
 
+pub mod conformance;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod memory;
+pub mod webhooks;
+
+pub use memory::{MemoryProvider, SignerAction};
+/// `mockall`, for predicates and sequences in tests that use [`MockSigningProvider`].
+pub use mockall;
+/// The `mockall` mock of [`SigningProvider`](signing_core::SigningProvider).
+pub use signing_core::MockSigningProvider;
