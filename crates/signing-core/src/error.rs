@@ -261,6 +261,49 @@ impl Error {
         })
     }
 
+    /// The error for an HTTP error response, mapped the same way for every provider:
+    /// 400 and 422 are invalid requests, 401 unauthenticated, 403 permission denied, 404 not
+    /// found, 409 invalid state, 413 a document too large, 429 rate limited (with
+    /// `retry_after`), anything else a provider error. The status is kept.
+    ///
+    /// ```
+    /// use signing_core::{Error, ErrorKind};
+    ///
+    /// let err = Error::from_http_status(409, "Agreement is not in Draft", None, None);
+    /// assert!(matches!(err.kind(), ErrorKind::InvalidState { .. }));
+    /// assert_eq!(err.status(), Some(409));
+    /// assert!(Error::from_http_status(503, "busy", None, None).is_retryable());
+    /// ```
+    pub fn from_http_status(
+        status: u16,
+        message: impl Into<String>,
+        code: Option<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        let message = message.into();
+        let kind = match status {
+            400 | 422 => ErrorKind::InvalidRequest {
+                field: "request".to_owned(),
+                reason: message,
+            },
+            413 => ErrorKind::InvalidRequest {
+                field: "documents".to_owned(),
+                reason: message,
+            },
+            401 => ErrorKind::Unauthenticated { message },
+            403 => ErrorKind::PermissionDenied { message },
+            404 | 410 => ErrorKind::NotFound { message },
+            409 => ErrorKind::InvalidState { message },
+            429 => ErrorKind::RateLimited { retry_after },
+            _ => ErrorKind::Provider {
+                status: Some(status),
+                code,
+                message,
+            },
+        };
+        Self::new(kind).with_status(status)
+    }
+
     /// Names the provider the error came from.
     #[must_use]
     pub fn with_provider(mut self, provider: impl Into<Cow<'static, str>>) -> Self {
@@ -454,6 +497,35 @@ mod tests {
             assert_eq!(err.retry_after(), None);
         }
         assert!(Error::not_found("x").is_not_found());
+    }
+
+    #[test]
+    fn http_statuses_map_in_one_place() {
+        let kind = |status| Error::from_http_status(status, "m", None, None);
+        assert!(
+            matches!(kind(400).kind(), ErrorKind::InvalidRequest { field, reason } if field == "request" && reason == "m")
+        );
+        assert!(
+            matches!(kind(413).kind(), ErrorKind::InvalidRequest { field, .. } if field == "documents")
+        );
+        assert!(matches!(
+            kind(401).kind(),
+            ErrorKind::Unauthenticated { .. }
+        ));
+        assert!(matches!(
+            kind(403).kind(),
+            ErrorKind::PermissionDenied { .. }
+        ));
+        assert!(kind(404).is_not_found());
+        assert!(matches!(kind(409).kind(), ErrorKind::InvalidState { .. }));
+        let limited = Error::from_http_status(429, "slow", None, Some(Duration::from_secs(2)));
+        assert_eq!(limited.retry_after(), Some(Duration::from_secs(2)));
+        assert!(limited.is_retryable());
+        for status in [500, 502, 503, 504, 408] {
+            assert!(kind(status).is_retryable(), "{status}");
+            assert_eq!(kind(status).status(), Some(status));
+        }
+        assert!(!kind(418).is_retryable());
     }
 
     #[test]

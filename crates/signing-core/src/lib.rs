@@ -12,6 +12,8 @@
 //! - [`Error`], [`ErrorKind`]: one error type for every provider.
 //! - [`webhook`]: Standard Webhooks verification and signing.
 //! - [`SigningProviderExt`]: `watch` and `list_all`, for every provider.
+//! - [`RetryPolicy`], [`Error::from_http_status`]: the retry and status-mapping rules every
+//!   adapter shares.
 //!
 //! # Example
 //!
@@ -55,6 +57,7 @@ mod ext;
 mod id;
 mod provider;
 mod request;
+mod retry;
 mod status;
 pub mod webhook;
 
@@ -71,6 +74,7 @@ pub use provider::{ListQuery, Page, SigningProvider, WebhookRequest};
 pub use request::{
     NationalId, NewEnvelope, NewEnvelopeBuilder, Party, Signer, SigningOrder, limits,
 };
+pub use retry::{RetryPolicy, parse_retry_after};
 pub use status::{EnvelopeStatus, EventKind, SignerStatus};
 
 /// Secret strings whose `Debug` and `Display` never show the secret; used for every credential.
