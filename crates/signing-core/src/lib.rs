@@ -56,6 +56,7 @@ mod event;
 mod ext;
 mod id;
 mod provider;
+mod replay;
 mod request;
 mod retry;
 mod status;
@@ -71,6 +72,7 @@ pub use id::{EnvelopeId, EventId, SignerId};
 #[cfg(any(test, feature = "mocks"))]
 pub use provider::MockSigningProvider;
 pub use provider::{ListQuery, Page, SigningProvider, WebhookRequest};
+pub use replay::{InMemoryReplayGuard, ReplayGuard};
 pub use request::{
     NationalId, NewEnvelope, NewEnvelopeBuilder, Party, Signer, SigningOrder, limits,
 };
