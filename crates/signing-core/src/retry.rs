@@ -122,10 +122,22 @@ impl RetryPolicy {
     /// the last result.
     ///
     /// Call this only around requests that are safe to repeat.
-    pub async fn run<T, F, Fut>(&self, mut attempt: F) -> Result<T>
+    pub async fn run<T, F, Fut>(&self, attempt: F) -> Result<T>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T>>,
+    {
+        self.run_when(Error::is_retryable, attempt).await
+    }
+
+    /// Like [`run`](Self::run), but retries only the errors `should_retry` accepts: a request
+    /// that must not be repeated once it may have reached the provider retries connect errors
+    /// and nothing else, say.
+    pub async fn run_when<T, F, Fut, P>(&self, should_retry: P, mut attempt: F) -> Result<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T>>,
+        P: Fn(&Error) -> bool,
     {
         let started = Instant::now();
         let mut number = 1;
@@ -134,7 +146,7 @@ impl RetryPolicy {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            if !error.is_retryable() || number >= self.max_attempts {
+            if !should_retry(&error) || number >= self.max_attempts {
                 return Err(error);
             }
             let wait = self.delay(number, error.retry_after());
