@@ -1,0 +1,84 @@
+//! HeySign API v1 for the signing crates.
+//!
+//! Two layers:
+//! - [`HeySign`], a [`SigningProvider`](signing_core::SigningProvider): send documents for
+//!   signing, follow them, cancel, list, and verify HeySign's Standard Webhooks — the same code
+//!   an application writes for any provider.
+//! - [`HeySignClient`], the typed client for the whole API (agreements, documents, files,
+//!   signees, tenants, themes, webhooks), for everything the common trait does not cover.
+//!
+//! Authentication is OAuth2 client credentials against HeySign's separate auth host; the token
+//! is cached, refreshed before it expires, fetched once however many calls need it, and renewed
+//! once if the API refuses it.
+//!
+//! # Example
+//!
+//! Against the local emulator from `signing-testkit` (the same code runs against the real
+//! service with [`HeySignBuilder::from_env`]):
+//!
+//! ```
+//! use signing_core::{Document, EnvelopeStatus, NewEnvelope, Signer, SigningProvider};
+//! use signing_testkit::emulator::heysign::HeySignEmulator;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> signing_core::Result<()> {
+//! let emulator = HeySignEmulator::start().await;
+//! let heysign = heysign::HeySignBuilder::new()
+//!     .with_api_url(emulator.api_url())
+//!     .with_auth_url(emulator.auth_url())
+//!     .with_client_credentials(emulator.client_id(), emulator.client_secret())
+//!     .with_issuer("Acme AB")
+//!     .build()?;
+//!
+//! let request = NewEnvelope::builder()
+//!     .document(Document::new("nda.pdf", &b"%PDF-1.7 ..."[..]))
+//!     .signer(Signer::new("Ada Lovelace", "ada@example.com"))
+//!     .metadata("customer", "42")
+//!     .build()?;
+//! let envelope = heysign.send(&request).await?;
+//! assert_eq!(envelope.status, EnvelopeStatus::Sent);
+//!
+//! // Provider-specific power stays reachable.
+//! let agreement = heysign
+//!     .client()
+//!     .agreements()
+//!     .get(&heysign::AgreementId::new(envelope.id.as_str()))
+//!     .await?;
+//! assert_eq!(agreement.metadata["customer"], "42");
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//!
+//! - `rustls` (default): TLS through rustls.
+//! - `native-tls`: TLS through the platform's library.
+//!
+//! What HeySign supports, and the choices made where its reference is silent, are in
+//! `docs/providers/heysign.md`.
+
+mod auth;
+mod client;
+mod config;
+mod http;
+mod mapping;
+mod model;
+mod provider;
+mod requests;
+
+pub use client::{
+    Agreements, Documents, Files, HeySignClient, Signees, Tenants, Themes, Webhooks, paths,
+};
+pub use config::{
+    DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HeySignBuilder,
+};
+pub use model::{
+    Agreement, AgreementId, AgreementStatus, CreatedWebhook, Document, DocumentId, DocumentType,
+    File, FileId, ListPage, Metadata, PageInfo, Signee, SigneeAttributes, SigneeId, SigneeStatus,
+    SortOrder, Tenant, TenantId, Theme, ThemeId, Webhook, WebhookId,
+};
+pub use provider::{HeySign, MAX_DOCUMENT_SIZE, capabilities};
+pub use requests::{
+    AgreementDocument, AgreementSignee, EditAgreement, EditSignee, ListParams, NewAgreement,
+    NewDocument, NewSignee, NewTenant, NewTheme, NewWebhook, NotificationType, Notifications,
+    Scheduling, UploadFile,
+};

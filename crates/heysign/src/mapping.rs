@@ -1,0 +1,223 @@
+//! Translating HeySign's objects and webhook events into the provider-neutral types.
+
+use signing_core::{
+    Envelope, EnvelopeId, EnvelopeSigner, EnvelopeStatus, Event, EventId, EventKind, SignerId,
+    SignerRef, SignerStatus, limits,
+};
+
+use crate::http::PROVIDER;
+use crate::model::{Agreement, AgreementStatus, Signee, SigneeStatus, WebhookPayload};
+
+/// The agreement metadata key holding the caller reference.
+pub(crate) const REFERENCE_KEY: &str = "signing.reference";
+/// Signee metadata keys holding what HeySign has no attribute for.
+pub(crate) const SIGNER_NAME_KEY: &str = "signing.name";
+pub(crate) const SIGNER_ORGANIZATION_KEY: &str = "signing.organization";
+pub(crate) const SIGNER_TITLE_KEY: &str = "signing.title";
+
+/// HeySign's agreement statuses, as the core's envelope statuses.
+pub(crate) fn envelope_status(status: &AgreementStatus) -> EnvelopeStatus {
+    match status {
+        AgreementStatus::Draft => EnvelopeStatus::Draft,
+        AgreementStatus::Pending => EnvelopeStatus::Sent,
+        AgreementStatus::Completed => EnvelopeStatus::Completed,
+        AgreementStatus::Cancelled => EnvelopeStatus::Cancelled,
+        AgreementStatus::Deleted => EnvelopeStatus::Deleted,
+        other => EnvelopeStatus::Other(other.as_str().to_owned()),
+    }
+}
+
+/// HeySign's signee statuses, as the core's signer statuses.
+pub(crate) fn signer_status(status: &SigneeStatus) -> SignerStatus {
+    match status {
+        SigneeStatus::Draft => SignerStatus::Waiting,
+        SigneeStatus::Pending => SignerStatus::Notified,
+        SigneeStatus::Signed => SignerStatus::Signed,
+        other => SignerStatus::Other(other.as_str().to_owned()),
+    }
+}
+
+pub(crate) fn signer(signee: &Signee) -> EnvelopeSigner {
+    let mut signer = EnvelopeSigner::new(
+        signee.attributes.email.clone().unwrap_or_default(),
+        signer_status(&signee.status),
+    );
+    if signee.attributes.email.is_none() {
+        signer.email = None;
+    }
+    signer.id = Some(SignerId::new(signee.id.as_str()));
+    signer.name = signee.metadata.get(SIGNER_NAME_KEY).cloned();
+    signer.signed_at = signee.signed_date;
+    signer
+}
+
+/// An envelope from an agreement and its signees (in creation order).
+pub(crate) fn envelope(agreement: &Agreement, signees: &[Signee]) -> Envelope {
+    let mut envelope = Envelope::new(
+        EnvelopeId::new(agreement.id.as_str()),
+        PROVIDER,
+        envelope_status(&agreement.status),
+    );
+    envelope.title.clone_from(&agreement.title);
+    envelope.created_at = agreement.created_date;
+    envelope.updated_at = agreement.status_date;
+    if agreement.status == AgreementStatus::Completed {
+        envelope.completed_at = agreement.status_date;
+    }
+    let mut signees: Vec<&Signee> = signees.iter().collect();
+    signees.sort_by_key(|s| s.created_date);
+    envelope.signers = signees.into_iter().map(signer).collect();
+    envelope.reference = agreement.metadata.get(REFERENCE_KEY).cloned();
+    envelope.metadata = agreement
+        .metadata
+        .iter()
+        .filter(|(key, _)| !key.starts_with(limits::RESERVED_METADATA_PREFIX))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    envelope.raw = agreement.raw.clone();
+    envelope
+}
+
+/// The core event for a verified delivery.
+///
+/// | HeySign event | core kind |
+/// |---|---|
+/// | `agreement.created` | `Created` |
+/// | `agreement.published` | `Sent` (signees are invited) |
+/// | `agreement.completed` | `Completed` |
+/// | `agreement.updated` with status `Cancelled` | `Cancelled` |
+/// | `signee.signsession.created` | `SignerViewed` (the signee opened the document) |
+/// | `signee.signsession.completed` | `SignerSigned` |
+/// | `agreement.submitted`, `agreement.updated`, `document.created`, `signee.created`, unknown | `Other(type)` |
+pub(crate) fn event(webhook_id: &str, payload: &WebhookPayload, raw: serde_json::Value) -> Event {
+    let data = &payload.data;
+    let kind = match payload.event_type.as_str() {
+        "agreement.created" => EventKind::Created,
+        "agreement.published" => EventKind::Sent,
+        "agreement.completed" => EventKind::Completed,
+        "agreement.updated" if data["status"] == "Cancelled" => EventKind::Cancelled,
+        "signee.signsession.created" => EventKind::SignerViewed,
+        "signee.signsession.completed" => EventKind::SignerSigned,
+        other => EventKind::Other(other.to_owned()),
+    };
+    let envelope_id = if payload.event_type.starts_with("agreement.") {
+        data["id"].as_str()
+    } else {
+        data["agreement_id"].as_str()
+    };
+    let mut event = Event::new(EventId::new(webhook_id), kind, PROVIDER);
+    event.envelope_id = envelope_id.map(EnvelopeId::new);
+    if payload.event_type.starts_with("signee.") {
+        let mut signer =
+            SignerRef::by_email(data["attributes"]["email"].as_str().unwrap_or_default());
+        signer.email = data["attributes"]["email"].as_str().map(str::to_owned);
+        signer.id = data["id"].as_str().map(SignerId::new);
+        event.signer = Some(signer).filter(|s| s.id.is_some() || s.email.is_some());
+    }
+    event.occurred_at = payload.timestamp;
+    event.verified = true;
+    event.raw = raw;
+    event
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(event_type: &str, data: &serde_json::Value) -> (WebhookPayload, serde_json::Value) {
+        let raw = serde_json::json!({
+            "type": event_type,
+            "timestamp": "2026-01-02T03:04:05Z",
+            "data": data.clone(),
+        });
+        (serde_json::from_value(raw.clone()).unwrap(), raw)
+    }
+
+    #[test]
+    fn every_documented_event_maps() {
+        let agreement = serde_json::json!({"id": "a-1", "status": "Pending"});
+        let signee = serde_json::json!({
+            "id": "s-1", "agreement_id": "a-1", "status": "Signed",
+            "attributes": {"email": "ada@example.com"}
+        });
+        let document = serde_json::json!({"id": "d-1", "agreement_id": "a-1"});
+        let cases = [
+            ("agreement.completed", &agreement, EventKind::Completed),
+            ("agreement.created", &agreement, EventKind::Created),
+            ("agreement.published", &agreement, EventKind::Sent),
+            (
+                "agreement.submitted",
+                &agreement,
+                EventKind::Other("agreement.submitted".into()),
+            ),
+            (
+                "agreement.updated",
+                &agreement,
+                EventKind::Other("agreement.updated".into()),
+            ),
+            (
+                "document.created",
+                &document,
+                EventKind::Other("document.created".into()),
+            ),
+            (
+                "signee.created",
+                &signee,
+                EventKind::Other("signee.created".into()),
+            ),
+            (
+                "signee.signsession.created",
+                &signee,
+                EventKind::SignerViewed,
+            ),
+            (
+                "signee.signsession.completed",
+                &signee,
+                EventKind::SignerSigned,
+            ),
+            (
+                "agreement.archived",
+                &agreement,
+                EventKind::Other("agreement.archived".into()),
+            ),
+        ];
+        for (event_type, data, kind) in cases {
+            let (payload, raw) = payload(event_type, data);
+            let event = event("msg_1", &payload, raw);
+            assert_eq!(event.kind, kind, "{event_type}");
+            assert_eq!(
+                event.envelope_id.as_ref().unwrap().as_str(),
+                "a-1",
+                "{event_type}"
+            );
+            assert_eq!(event.id.as_str(), "msg_1");
+            assert!(event.verified);
+            assert!(event.occurred_at.is_some());
+        }
+        let (cancelled, raw) = payload(
+            "agreement.updated",
+            &serde_json::json!({"id": "a-1", "status": "Cancelled"}),
+        );
+        assert_eq!(event("m", &cancelled, raw).kind, EventKind::Cancelled);
+        let (signed, raw) = payload("signee.signsession.completed", &signee);
+        let signer = event("m", &signed, raw).signer.unwrap();
+        assert_eq!(signer.email.as_deref(), Some("ada@example.com"));
+        assert_eq!(signer.id.unwrap().as_str(), "s-1");
+    }
+
+    #[test]
+    fn unknown_statuses_are_kept() {
+        assert_eq!(
+            envelope_status(&AgreementStatus::from("Archived")),
+            EnvelopeStatus::Other("Archived".into())
+        );
+        assert_eq!(
+            signer_status(&SigneeStatus::from("Rejected")),
+            SignerStatus::Other("Rejected".into())
+        );
+        assert_eq!(
+            envelope_status(&AgreementStatus::Pending),
+            EnvelopeStatus::Sent
+        );
+    }
+}
