@@ -1,0 +1,445 @@
+//! The exact requests the adapter sends, asserted with `wiremock`: token form fields, bearer
+//! header, JSON bodies, query strings and multipart parts.
+
+// Each test walks one whole exchange; splitting them would hide the sequence.
+#![allow(clippy::too_many_lines)]
+
+use std::collections::BTreeMap;
+
+use heysign::{
+    AgreementId, EditSignee, HeySignBuilder, ListParams, NewTenant, NewTheme, NewWebhook, SigneeId,
+    SortOrder, UploadFile,
+};
+use serde_json::{Value, json};
+use signing_core::{Document, NewEnvelope, Signer, SigningProvider};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const AGREEMENT: &str = "67dd069b-637c-4b8e-8d92-17a313d06fb8";
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "token-abc",
+            "expires_in": 86400,
+            "token_type": "Bearer"
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn provider(server: &MockServer) -> heysign::HeySign {
+    HeySignBuilder::new()
+        .with_api_url(server.uri())
+        .with_auth_url(server.uri())
+        .with_client_credentials("the-id", "the-secret")
+        .with_issuer("Acme AB")
+        .build()
+        .unwrap()
+}
+
+fn agreement(status: &str) -> Value {
+    json!({
+        "id": AGREEMENT, "created_date": "2026-01-02T03:04:05Z", "issuer": "Acme AB",
+        "title": "NDA", "status": status, "status_date": "2026-01-02T03:04:05Z",
+        "document_ids": [], "signee_ids": [], "metadata": {"customer": "42"}
+    })
+}
+
+fn form(request: &Request) -> BTreeMap<String, String> {
+    url::form_urlencoded::parse(&request.body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn json_body(request: &Request) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+async fn requests_to(server: &MockServer, method: &str, path: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() == method && r.url.path() == path)
+        .collect()
+}
+
+#[tokio::test]
+async fn send_speaks_the_documented_wire_format() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/agreements"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [], "type": "agreement", "page": {"offset": 0, "limit": 100},
+            "total_pages": 0, "total_items": 0
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/files"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": "8a0cfb4f-ddc9-436d-91bb-75133c583767", "created_date": "2026-01-02T03:04:05Z",
+            "metadata": {}, "name": "nda.pdf", "size": 12, "sha256": "00", "content_type": "application/pdf"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/agreements"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"data": agreement("Draft"), "type": "agreement"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/signees"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"data": {
+            "id": "5d5b1c1e-0000-4000-8000-000000000001", "agreement_id": AGREEMENT,
+            "created_date": "2026-01-02T03:04:05Z", "status": "Draft",
+            "attributes": {"email": "ada@example.com"}, "metadata": {}
+        }, "type": "signee"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/agreements/{AGREEMENT}/submit")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let request = NewEnvelope::builder()
+        .title("NDA")
+        .document(Document::new("nda.pdf", &b"%PDF-1.7 nda"[..]))
+        .signer(
+            Signer::new("Ada Lovelace", "ada@example.com")
+                .organization("Engines")
+                .national_id(signing_core::NationalId::swedish_personal_number(
+                    "191212121212",
+                )),
+        )
+        .metadata("customer", "42")
+        .reference("order-7")
+        .build()
+        .unwrap();
+    let envelope = provider(&server).send(&request).await.unwrap();
+    assert_eq!(envelope.id.as_str(), AGREEMENT);
+
+    // The token: form fields as documented, on the auth host.
+    let token = requests_to(&server, "POST", "/oauth/token").await;
+    assert_eq!(token.len(), 1);
+    assert_eq!(
+        token[0].headers["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(
+        form(&token[0]),
+        BTreeMap::from([
+            ("client_id".to_owned(), "the-id".to_owned()),
+            ("client_secret".to_owned(), "the-secret".to_owned()),
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+        ])
+    );
+
+    // The reference lookup: metadata filter in the query string.
+    let lookup = &requests_to(&server, "GET", "/v1/agreements").await[0];
+    let query: BTreeMap<String, String> = lookup.url.query_pairs().into_owned().collect();
+    assert_eq!(query["metadata[signing.reference]"], "order-7");
+    assert_eq!(lookup.headers["authorization"], "Bearer token-abc");
+
+    // The upload: one multipart part named `file` with name and content type.
+    let upload = &requests_to(&server, "POST", "/v1/files").await[0];
+    let content_type = upload.headers["content-type"].to_str().unwrap();
+    assert!(content_type.starts_with("multipart/form-data; boundary="));
+    let body = String::from_utf8_lossy(&upload.body);
+    assert!(
+        body.contains("name=\"file\"; filename=\"nda.pdf\""),
+        "{body}"
+    );
+    assert!(body.contains("Content-Type: application/pdf"), "{body}");
+    assert!(body.contains("%PDF-1.7 nda"), "{body}");
+
+    // The agreement: documented field names, the document as Primary, the reference stored.
+    let create = json_body(&requests_to(&server, "POST", "/v1/agreements").await[0]);
+    assert_eq!(
+        create,
+        json!({
+            "issuer": "Acme AB",
+            "title": "NDA",
+            "documents": [{"file_id": "8a0cfb4f-ddc9-436d-91bb-75133c583767", "type": "Primary"}],
+            "metadata": {"customer": "42", "signing.reference": "order-7"},
+            "notifications": {"type": "Email"}
+        })
+    );
+
+    // The signee: attributes with the personal number, the name in metadata.
+    let signee = json_body(&requests_to(&server, "POST", "/v1/signees").await[0]);
+    assert_eq!(
+        signee,
+        json!({
+            "agreement_id": AGREEMENT,
+            "attributes": {"email": "ada@example.com", "se_personal_number": "191212121212"},
+            "metadata": {"signing.name": "Ada Lovelace", "signing.organization": "Engines"}
+        })
+    );
+    let submit = &requests_to(
+        &server,
+        "POST",
+        &format!("/v1/agreements/{AGREEMENT}/submit"),
+    )
+    .await;
+    assert!(submit[0].body.is_empty());
+}
+
+/// Mounts everything a send needs, with `submit` answering `submit_status`, and the agreement
+/// reading back as `status_after`.
+async fn mount_send(server: &MockServer, submit_status: u16, status_after: &str) {
+    Mock::given(method("POST"))
+        .and(path("/v1/files"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "f-1"})))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/agreements"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"data": agreement("Draft"), "type": "agreement"})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/signees"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"data": {
+            "id": "s-1", "agreement_id": AGREEMENT, "status": "Draft",
+            "attributes": {"email": "ada@example.com"}, "metadata": {}
+        }, "type": "signee"})))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/agreements/{AGREEMENT}/submit")))
+        .respond_with(ResponseTemplate::new(submit_status))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/agreements/{AGREEMENT}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": agreement(status_after), "type": "agreement"})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("/v1/agreements/{AGREEMENT}")))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(server)
+        .await;
+}
+
+fn one_signer() -> NewEnvelope {
+    NewEnvelope::builder()
+        .document(Document::new("a.pdf", &b"%PDF-1.7"[..]))
+        .signer(Signer::new("Ada", "ada@example.com"))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_submit_that_went_through_counts_as_sent() {
+    let server = server().await;
+    mount_send(&server, 502, "Pending").await;
+    let envelope = provider(&server).send(&one_signer()).await.unwrap();
+    assert_eq!(envelope.id.as_str(), AGREEMENT);
+    // Nothing was deleted, and submit was not repeated (checked by `expect(1)` on drop).
+    assert!(
+        requests_to(&server, "DELETE", &format!("/v1/agreements/{AGREEMENT}"))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_failed_submit_that_did_not_go_through_deletes_the_draft() {
+    let server = server().await;
+    mount_send(&server, 502, "Draft").await;
+    let err = provider(&server).send(&one_signer()).await.unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(
+        requests_to(&server, "DELETE", &format!("/v1/agreements/{AGREEMENT}"))
+            .await
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn typed_client_requests() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/agreements"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [agreement("Pending")], "type": "agreement",
+            "page": {"offset": 10, "limit": 5}, "total_pages": 3, "total_items": 11
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/signees/s-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
+            "id": "s-1", "agreement_id": AGREEMENT, "status": "Draft",
+            "attributes": {"email": "new@example.com"}, "metadata": {}
+        }, "type": "signee"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/files"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": "f-1", "name": "logo.png", "metadata": {"kind": "logo"}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/webhooks"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"data": {
+            "id": "w-1", "url": "https://app.example.com/hooks",
+            "events": ["agreement.completed"], "secret": "whsec_c2VjcmV0"
+        }, "type": "webhook"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/tenants"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"data": {
+            "id": "t-1", "name": "Sub", "language_code": "sv", "time_zone": null
+        }, "type": "tenant"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/themes"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"data": {
+            "id": "th-1", "name": "Brand", "color_primary_hex": "#112233"
+        }, "type": "theme"})))
+        .mount(&server)
+        .await;
+
+    let heysign = provider(&server);
+    let client = heysign.client();
+    let page = client
+        .agreements()
+        .list(
+            &ListParams::new()
+                .offset(10)
+                .limit(5)
+                .sort("title", SortOrder::Descending)
+                .metadata("customer", "42"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total_items, Some(11));
+    assert_eq!(page.data[0].id, AgreementId::new(AGREEMENT));
+    assert_eq!(page.data[0].raw["issuer"], "Acme AB");
+    let list = &requests_to(&server, "GET", "/v1/agreements").await[0];
+    assert_eq!(
+        list.url.query(),
+        Some(
+            "page.offset=10&page.limit=5&sort.field=title&sort.order=Descending&metadata%5Bcustomer%5D=42"
+        )
+    );
+
+    client
+        .signees()
+        .edit(
+            &SigneeId::new("s-1"),
+            &EditSignee::new()
+                .set("email", "new@example.com")
+                .remove("se_personal_number"),
+        )
+        .await
+        .unwrap();
+    let edit = json_body(&requests_to(&server, "PUT", "/v1/signees/s-1").await[0]);
+    assert_eq!(
+        edit,
+        json!({"attributes": {"email": "new@example.com", "se_personal_number": null}})
+    );
+
+    let mut upload = UploadFile::new("logo.png", "image/png", &b"\x89PNG"[..]);
+    upload.metadata.insert("kind".into(), "logo".into());
+    client.files().upload(&upload).await.unwrap();
+    let body = requests_to(&server, "POST", "/v1/files").await[0]
+        .body
+        .clone();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("name=\"metadata[kind]\""), "{body}");
+    assert!(body.contains("Content-Type: image/png"), "{body}");
+
+    let created = client
+        .webhooks()
+        .create(&NewWebhook::new("https://app.example.com/hooks").events(["agreement.completed"]))
+        .await
+        .unwrap();
+    assert!(!format!("{created:?}").contains("c2VjcmV0"));
+    assert_eq!(
+        json_body(&requests_to(&server, "POST", "/v1/webhooks").await[0]),
+        json!({"url": "https://app.example.com/hooks", "events": ["agreement.completed"]})
+    );
+
+    let mut tenant = NewTenant::new("Sub");
+    tenant.language_code = Some("sv".into());
+    assert_eq!(client.tenants().create(&tenant).await.unwrap().name, "Sub");
+    assert_eq!(
+        json_body(&requests_to(&server, "POST", "/v1/tenants").await[0]),
+        json!({"name": "Sub", "language_code": "sv"})
+    );
+    let mut theme = NewTheme::new("Brand");
+    theme.color_primary_hex = Some("#112233".into());
+    client.themes().create(&theme).await.unwrap();
+    assert_eq!(
+        json_body(&requests_to(&server, "POST", "/v1/themes").await[0]),
+        json!({"name": "Brand", "color_primary_hex": "#112233"})
+    );
+}
+
+#[tokio::test]
+async fn errors_keep_the_status_and_the_problem_detail() {
+    let server = server().await;
+    let cases = [
+        (400, "Issuer is required", "InvalidRequest"),
+        (401, "token expired", "Unauthenticated"),
+        (403, "missing tenants:create", "PermissionDenied"),
+        (404, "Agreement not found", "NotFound"),
+        (409, "Agreement is not in Draft", "InvalidState"),
+    ];
+    for (status, detail, kind) in cases {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": "t", "expires_in": 86400, "token_type": "Bearer"
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/agreements/{AGREEMENT}")))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({
+                "type": "about:blank", "title": "Title", "status": status, "detail": detail
+            })))
+            .mount(&server)
+            .await;
+        let err = provider(&server)
+            .client()
+            .agreements()
+            .get(&AgreementId::new(AGREEMENT))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(status));
+        assert!(
+            format!("{:?}", err.kind()).starts_with(kind),
+            "{status}: {err:?}"
+        );
+        assert!(err.to_string().contains(detail), "{err}");
+        assert_eq!(err.provider(), Some("heysign"));
+    }
+}
