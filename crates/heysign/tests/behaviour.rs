@@ -28,6 +28,9 @@ fn request(reference: Option<&str>) -> NewEnvelope {
     builder.build().unwrap()
 }
 
+/// Whether an error has the expected kind.
+type Expected = fn(&ErrorKind) -> bool;
+
 fn route_count(emulator: &HeySignEmulator, route: Route) -> usize {
     emulator
         .requests()
@@ -233,7 +236,6 @@ fn httpdate(at: std::time::SystemTime) -> String {
 async fn permanent_faults_get_their_kind_without_retries() {
     let h = HeySignHarness::start().await;
     let sent = h.provider.send(&request(None)).await.unwrap();
-    type Expected = fn(&ErrorKind) -> bool;
     let cases: [(Fault, Expected); 3] = [
         (Fault::Status(403), |k| {
             matches!(k, ErrorKind::PermissionDenied { .. })
