@@ -1,0 +1,516 @@
+//! Configuring the adapter: credentials, endpoints, the callback, HTTP and retries.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use signing_core::{
+    Document, Error, ExposeSecret, InMemoryReplayGuard, NewEnvelope, Party, ReplayGuard, Result,
+    RetryPolicy, SecretString, Signer,
+};
+use url::Url;
+
+use crate::callback::CallbackConfig;
+use crate::client::LeapSignClient;
+use crate::http::Http;
+use crate::provider::{LeapSign, PROVIDER};
+
+/// The production API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.leap.documill.com";
+/// The environment variable holding the External API Key (required by
+/// [`LeapSignBuilder::from_env`]).
+pub const ENV_API_KEY: &str = "LEAP_SIGN_API_KEY";
+/// The environment variable overriding the base URL.
+pub const ENV_BASE_URL: &str = "LEAP_SIGN_BASE_URL";
+/// The environment variable holding the callback base URL (set together with
+/// [`ENV_CALLBACK_SECRET`]).
+pub const ENV_CALLBACK_BASE_URL: &str = "LEAP_SIGN_CALLBACK_BASE_URL";
+/// The environment variable holding the callback secret.
+pub const ENV_CALLBACK_SECRET: &str = "LEAP_SIGN_CALLBACK_SECRET";
+
+/// The shortest callback secret accepted, in bytes: tokens must not be guessable.
+pub const MIN_CALLBACK_SECRET_LEN: usize = 16;
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Configures a [`LeapSign`] adapter; [`build`](Self::build) checks everything.
+///
+/// ```
+/// use std::time::Duration;
+/// use leap_sign::LeapSignBuilder;
+/// use signing_core::Party;
+///
+/// let leap = LeapSignBuilder::new()
+///     .with_api_key("my-external-api-key")
+///     .with_callback("https://app.example.com/leap/callbacks", "a long random callback secret")
+///     .with_default_owner(Party::new("Olga Owner", "olga@example.com"))
+///     .with_timeout(Duration::from_secs(20))
+///     .build()?;
+/// assert!(!format!("{leap:?}").contains("my-external-api-key"));
+/// # Ok::<(), signing_core::Error>(())
+/// ```
+///
+/// `Debug` never shows the API key or the callback secret.
+pub struct LeapSignBuilder {
+    api_key: Option<SecretString>,
+    base_url: String,
+    callback: Option<(String, SecretString)>,
+    allow_insecure_loopback_callback: bool,
+    default_owner: Option<Party>,
+    http_client: Option<reqwest::Client>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    replay_guard: Option<Arc<dyn ReplayGuard>>,
+}
+
+impl Default for LeapSignBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for LeapSignBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LeapSignBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("base_url", &self.base_url)
+            .field(
+                "callback",
+                &self
+                    .callback
+                    .as_ref()
+                    .map(|(base, _)| (base.as_str(), "[REDACTED]")),
+            )
+            .field(
+                "allow_insecure_loopback_callback",
+                &self.allow_insecure_loopback_callback,
+            )
+            .field("default_owner", &self.default_owner)
+            .field("custom_http_client", &self.http_client.is_some())
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("replay_guard", &self.replay_guard)
+            .finish()
+    }
+}
+
+impl LeapSignBuilder {
+    /// A builder for the production API, with no key yet, a 30 s request timeout, a 10 s
+    /// connect timeout, the default [`RetryPolicy`] and an [`InMemoryReplayGuard`].
+    pub fn new() -> Self {
+        Self {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            callback: None,
+            allow_insecure_loopback_callback: false,
+            default_owner: None,
+            http_client: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            replay_guard: None,
+        }
+    }
+
+    /// A builder configured from the environment: [`ENV_API_KEY`] (required),
+    /// [`ENV_BASE_URL`] (optional), and [`ENV_CALLBACK_BASE_URL`] with
+    /// [`ENV_CALLBACK_SECRET`] (optional, both or neither).
+    ///
+    /// A missing required variable is an [`InvalidRequest`](signing_core::ErrorKind::InvalidRequest)
+    /// error whose field is the variable's name.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables; empty values count as unset.
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let missing = |name: &'static str| {
+            Error::invalid_request(name, "the environment variable is not set")
+                .with_provider(PROVIDER)
+        };
+        let mut builder =
+            Self::new().with_api_key(get(ENV_API_KEY).ok_or_else(|| missing(ENV_API_KEY))?);
+        if let Some(base_url) = get(ENV_BASE_URL) {
+            builder = builder.with_base_url(base_url);
+        }
+        match (get(ENV_CALLBACK_BASE_URL), get(ENV_CALLBACK_SECRET)) {
+            (Some(base), Some(secret)) => builder = builder.with_callback(base, secret),
+            (Some(_), None) => return Err(missing(ENV_CALLBACK_SECRET)),
+            (None, Some(_)) => return Err(missing(ENV_CALLBACK_BASE_URL)),
+            (None, None) => {}
+        }
+        Ok(builder)
+    }
+
+    /// The External API Key, sent raw in `Authorization`.
+    #[must_use]
+    pub fn with_api_key(mut self, api_key: impl Into<SecretString>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Where the API is (default [`DEFAULT_BASE_URL`]); a local emulator in tests. Must be
+    /// `https`, or `http` to a loopback host.
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Enables completion callbacks: each envelope sent gets the callback URL
+    /// `{base_url}/{nonce}/{token}`, whose token is derived from `secret` (at least
+    /// [`MIN_CALLBACK_SECRET_LEN`] bytes), and [`parse_webhook`] verifies it.
+    ///
+    /// `base_url` is the application's own endpoint and must be `https` (see
+    /// [`allow_insecure_loopback_callback`](Self::allow_insecure_loopback_callback)).
+    ///
+    /// [`parse_webhook`]: signing_core::SigningProvider::parse_webhook
+    #[must_use]
+    pub fn with_callback(
+        mut self,
+        base_url: impl Into<String>,
+        secret: impl Into<SecretString>,
+    ) -> Self {
+        self.callback = Some((base_url.into(), secret.into()));
+        self
+    }
+
+    /// Also accepts an `http` callback base URL on a loopback host, for local tests against an
+    /// emulator. Off by default.
+    #[must_use]
+    pub fn allow_insecure_loopback_callback(mut self, allow: bool) -> Self {
+        self.allow_insecure_loopback_callback = allow;
+        self
+    }
+
+    /// The project owner used when a request names none (LEAP requires one).
+    #[must_use]
+    pub fn with_default_owner(mut self, owner: Party) -> Self {
+        self.default_owner = Some(owner);
+        self
+    }
+
+    /// Sends requests through the caller's client (its proxy, TLS and pool settings). Its own
+    /// connect timeout applies then, not [`with_connect_timeout`](Self::with_connect_timeout);
+    /// the request timeout is set on every request.
+    #[must_use]
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The longest one attempt may take, from connecting to the end of the answer (default
+    /// 30 s).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest connecting may take (default 10 s).
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How requests that are safe to repeat are retried.
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Where processed callbacks are remembered, so a replay is refused. Share one across
+    /// instances of an application (default: an [`InMemoryReplayGuard`] of this process).
+    #[must_use]
+    pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
+        self.replay_guard = Some(guard);
+        self
+    }
+
+    /// Checks the configuration and builds the adapter.
+    pub fn build(self) -> Result<LeapSign> {
+        let api_key = check_api_key(self.api_key)?;
+        let base_url = check_url("base_url", &self.base_url, true)?;
+        let callback = self
+            .callback
+            .map(|(base, secret)| {
+                let base = check_url(
+                    "callback_base_url",
+                    &base,
+                    self.allow_insecure_loopback_callback,
+                )?;
+                if secret.expose_secret().len() < MIN_CALLBACK_SECRET_LEN {
+                    return Err(invalid(
+                        "callback_secret",
+                        format!("must be at least {MIN_CALLBACK_SECRET_LEN} bytes"),
+                    ));
+                }
+                Ok(CallbackConfig::new(&base, secret))
+            })
+            .transpose()?;
+        if let Some(owner) = &self.default_owner {
+            check_owner(owner)?;
+        }
+        for (field, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(invalid(field, "must be longer than zero"));
+            }
+        }
+        let client = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                // An API answer is never a redirect; following one could send the key elsewhere.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|err| {
+                    invalid("http_client", format!("could not be built: {err}")).with_source(err)
+                })?,
+        };
+        let http = Http::new(client, base_url, api_key, self.timeout, self.retry);
+        let guard = self
+            .replay_guard
+            .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::new()));
+        Ok(LeapSign::new(
+            LeapSignClient::new(http),
+            callback,
+            self.default_owner,
+            guard,
+        ))
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> Error {
+    Error::invalid_request(field, reason).with_provider(PROVIDER)
+}
+
+fn check_api_key(key: Option<SecretString>) -> Result<SecretString> {
+    let Some(key) = key else {
+        return Err(invalid(
+            "api_key",
+            format!("is required (with_api_key, or {ENV_API_KEY} with from_env)"),
+        ));
+    };
+    let text = key.expose_secret();
+    if text.trim().is_empty() {
+        return Err(invalid("api_key", "must not be empty"));
+    }
+    // It travels as a header value; saying which character is wrong would reveal part of it.
+    if !text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        return Err(invalid("api_key", "must be visible ASCII"));
+    }
+    Ok(key)
+}
+
+/// Checks a base URL and returns it without a trailing slash. `http` is accepted only to a
+/// loopback host, and only when `allow_loopback_http`.
+fn check_url(field: &str, raw: &str, allow_loopback_http: bool) -> Result<String> {
+    let url =
+        Url::parse(raw).map_err(|err| invalid(field, format!("`{raw}` is not a URL: {err}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(field, "must not contain credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(field, "must not have a query or a fragment"));
+    }
+    match url.scheme() {
+        "https" if url.host().is_some() => {}
+        "http" if is_loopback(&url) && allow_loopback_http => {}
+        "http" if is_loopback(&url) => {
+            return Err(invalid(
+                field,
+                "must use https (http on loopback needs allow_insecure_loopback_callback)",
+            ));
+        }
+        _ => {
+            return Err(invalid(
+                field,
+                "must use https (plain http only to a loopback host)",
+            ));
+        }
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Checks a default owner with the same rules as an owner given on a request.
+fn check_owner(owner: &Party) -> Result<()> {
+    NewEnvelope::builder()
+        .document(Document::new("check.pdf", &b"%PDF-"[..]))
+        .signer(Signer::new("Check", "check@example.com"))
+        .owner(owner.clone())
+        .build()
+        .map(drop)
+        .map_err(|err| match err.kind() {
+            signing_core::ErrorKind::InvalidRequest { field, reason } => {
+                invalid(&format!("default_{field}"), reason.clone())
+            }
+            _ => err,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use signing_core::ErrorKind;
+
+    #[track_caller]
+    fn field_of(result: Result<impl fmt::Debug>) -> String {
+        match result.expect_err("should be refused").kind() {
+            ErrorKind::InvalidRequest { field, .. } => field.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn key() -> LeapSignBuilder {
+        LeapSignBuilder::new().with_api_key("k-123")
+    }
+
+    #[test]
+    fn every_setting_is_checked() {
+        assert_eq!(field_of(LeapSignBuilder::new().build()), "api_key");
+        assert_eq!(
+            field_of(LeapSignBuilder::new().with_api_key(" ").build()),
+            "api_key"
+        );
+        assert_eq!(
+            field_of(LeapSignBuilder::new().with_api_key("a\nb").build()),
+            "api_key"
+        );
+        for bad in [
+            "not a url",
+            "ftp://x",
+            "http://api.example.com",
+            "https://u:p@h.com",
+            "https://h.com/?q=1",
+        ] {
+            assert_eq!(
+                field_of(key().with_base_url(bad).build()),
+                "base_url",
+                "{bad}"
+            );
+        }
+        key().with_base_url("http://127.0.0.1:9").build().unwrap();
+        key()
+            .with_base_url("https://proxy.example.com/leap/")
+            .build()
+            .unwrap();
+
+        let secret = "0123456789abcdef";
+        assert_eq!(
+            field_of(key().with_callback("http://127.0.0.1:1/cb", secret).build()),
+            "callback_base_url"
+        );
+        assert_eq!(
+            field_of(
+                key()
+                    .with_callback("http://10.0.0.1/cb", secret)
+                    .allow_insecure_loopback_callback(true)
+                    .build()
+            ),
+            "callback_base_url"
+        );
+        key()
+            .with_callback("http://127.0.0.1:1/cb", secret)
+            .allow_insecure_loopback_callback(true)
+            .build()
+            .unwrap();
+        assert_eq!(
+            field_of(
+                key()
+                    .with_callback("https://app.example.com/cb", "short")
+                    .build()
+            ),
+            "callback_secret"
+        );
+        assert_eq!(
+            field_of(
+                key()
+                    .with_default_owner(Party::new("O", "not-an-email"))
+                    .build()
+            ),
+            "default_owner.email"
+        );
+        assert_eq!(
+            field_of(key().with_timeout(Duration::ZERO).build()),
+            "timeout"
+        );
+        assert_eq!(
+            field_of(key().with_connect_timeout(Duration::ZERO).build()),
+            "connect_timeout"
+        );
+    }
+
+    #[test]
+    fn base_urls_lose_their_trailing_slash() {
+        let leap = key()
+            .with_base_url("https://proxy.example.com/leap/")
+            .build()
+            .unwrap();
+        assert_eq!(leap.client().base_url(), "https://proxy.example.com/leap");
+        let leap = key().build().unwrap();
+        assert_eq!(leap.client().base_url(), DEFAULT_BASE_URL);
+    }
+
+    fn lookup(vars: &[(&str, &str)]) -> Result<LeapSignBuilder> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        LeapSignBuilder::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn environment_variables() {
+        assert_eq!(field_of(lookup(&[])), ENV_API_KEY);
+        assert_eq!(field_of(lookup(&[(ENV_API_KEY, "")])), ENV_API_KEY);
+        let leap = lookup(&[(ENV_API_KEY, "k"), (ENV_BASE_URL, "http://localhost:8080")])
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(leap.client().base_url(), "http://localhost:8080");
+        assert_eq!(
+            field_of(lookup(&[
+                (ENV_API_KEY, "k"),
+                (ENV_CALLBACK_BASE_URL, "https://a.example.com")
+            ])),
+            ENV_CALLBACK_SECRET
+        );
+        assert_eq!(
+            field_of(lookup(&[
+                (ENV_API_KEY, "k"),
+                (ENV_CALLBACK_SECRET, "0123456789abcdef")
+            ])),
+            ENV_CALLBACK_BASE_URL
+        );
+        let leap = lookup(&[
+            (ENV_API_KEY, "k"),
+            (ENV_CALLBACK_BASE_URL, "https://a.example.com/cb"),
+            (ENV_CALLBACK_SECRET, "0123456789abcdef"),
+        ])
+        .unwrap()
+        .build()
+        .unwrap();
+        assert!(format!("{leap:?}").contains("https://a.example.com/cb"));
+    }
+}

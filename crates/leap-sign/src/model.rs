@@ -1,0 +1,674 @@
+//! The wire shapes of the LEAP Sign API, one serde type per shape.
+//!
+//! Only the launch-new form is published. The process data, the callback body and the error
+//! body are the project's recorded assumptions (see the crate's "Assumptions"); each lives in
+//! exactly one type here so a correction is one edit. Reading is lenient: unknown fields are
+//! kept in `extra`, unknown status strings become `Other`, and a missing optional field is
+//! `None` rather than an error.
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+use signing_core::{EnvelopeId, Party, Signer};
+use time::OffsetDateTime;
+
+/// A LEAP project id: the `projectId` of the process data.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProjectId(String);
+
+impl ProjectId {
+    /// Wraps a project id as LEAP issued it.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id as LEAP spells it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ProjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProjectId({:?})", self.0)
+    }
+}
+
+impl From<&str> for ProjectId {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for ProjectId {
+    fn from(id: String) -> Self {
+        Self(id)
+    }
+}
+
+impl From<&EnvelopeId> for ProjectId {
+    fn from(id: &EnvelopeId) -> Self {
+        Self::new(id.as_str())
+    }
+}
+
+impl From<ProjectId> for EnvelopeId {
+    fn from(id: ProjectId) -> Self {
+        EnvelopeId::new(id.0)
+    }
+}
+
+/// A person as LEAP describes one: the project owner, or a signer.
+///
+/// Wire shape: `{"name", "organization", "email", "title"}`; `organization` and `title` are
+/// left out when `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Person {
+    /// Full name.
+    #[serde(default)]
+    pub name: String,
+    /// Organization, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: String,
+    /// Title or role, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl Person {
+    /// A person with a name and an e-mail address.
+    pub fn new(name: impl Into<String>, email: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            organization: None,
+            email: email.into(),
+            title: None,
+        }
+    }
+
+    /// Sets the organization.
+    #[must_use]
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Sets the title or role.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+}
+
+impl From<&Party> for Person {
+    fn from(party: &Party) -> Self {
+        Self {
+            name: party.name().to_owned(),
+            organization: party.organization_name().map(str::to_owned),
+            email: party.email().to_owned(),
+            title: party.job_title().map(str::to_owned),
+        }
+    }
+}
+
+impl From<&Signer> for Person {
+    fn from(signer: &Signer) -> Self {
+        Self {
+            name: signer.name().to_owned(),
+            organization: signer.organization_name().map(str::to_owned),
+            email: signer.email().to_owned(),
+            title: signer.job_title().map(str::to_owned),
+        }
+    }
+}
+
+/// The `document` file part of launch-new.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LaunchDocument {
+    file_name: String,
+    content_type: String,
+    content: Bytes,
+}
+
+impl LaunchDocument {
+    /// A file named `file_name` of type `content_type` (`application/pdf`, or the DOCX type).
+    pub fn new(
+        file_name: impl Into<String>,
+        content_type: impl Into<String>,
+        content: impl Into<Bytes>,
+    ) -> Self {
+        Self {
+            file_name: file_name.into(),
+            content_type: content_type.into(),
+            content: content.into(),
+        }
+    }
+
+    /// The file name sent with the part.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// The part's content type.
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// The file's bytes.
+    pub fn content(&self) -> &Bytes {
+        &self.content
+    }
+}
+
+impl fmt::Debug for LaunchDocument {
+    // The bytes are left out: a document in a log line helps nobody.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LaunchDocument")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("len", &self.content.len())
+            .finish()
+    }
+}
+
+/// A launch-new request: everything the `multipart/form-data` body carries.
+///
+/// ```
+/// use leap_sign::{LaunchDocument, LaunchRequest, Person};
+///
+/// let request = LaunchRequest::new(
+///     "NDA",
+///     Person::new("Olga Owner", "olga@example.com"),
+///     vec![Person::new("Sam Signer", "sam@example.com")],
+///     LaunchDocument::new("nda.pdf", "application/pdf", &b"%PDF-1.7 ..."[..]),
+/// )
+/// .ordered_signers(true)
+/// .additional_recipients(["cc@example.com"]);
+/// assert!(request.ordered_signers);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LaunchRequest {
+    /// `name`: the name of the signing process.
+    pub name: String,
+    /// `projectOwner`: who owns the process.
+    pub project_owner: Person,
+    /// `signers`: who signs, in signing order when `ordered_signers` is set.
+    pub signers: Vec<Person>,
+    /// `document`: the file to be signed.
+    pub document: LaunchDocument,
+    /// `orderedSigners`: signers take turns in array order instead of signing at once.
+    pub ordered_signers: bool,
+    /// `additionalRecipients`: addresses that receive the signed document; the part is left out
+    /// when empty.
+    pub additional_recipients: Vec<String>,
+    /// `signTasksCompletedCallbackUrl`: called with a POST when every signer has signed.
+    pub callback_url: Option<String>,
+}
+
+impl LaunchRequest {
+    /// A parallel-signing request without recipients or callback.
+    pub fn new(
+        name: impl Into<String>,
+        project_owner: Person,
+        signers: Vec<Person>,
+        document: LaunchDocument,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            project_owner,
+            signers,
+            document,
+            ordered_signers: false,
+            additional_recipients: Vec::new(),
+            callback_url: None,
+        }
+    }
+
+    /// Sets whether signers take turns in array order.
+    #[must_use]
+    pub fn ordered_signers(mut self, ordered: bool) -> Self {
+        self.ordered_signers = ordered;
+        self
+    }
+
+    /// Sets the addresses that receive the signed document without signing.
+    #[must_use]
+    pub fn additional_recipients<I, S>(mut self, recipients: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.additional_recipients = recipients.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the URL LEAP calls when every signer has signed.
+    #[must_use]
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// The `projectOwner` part: the owner as a JSON object.
+    pub(crate) fn project_owner_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string(&self.project_owner)
+    }
+
+    /// The `signers` part: the list inside its wrapping object, `{"signers": [...]}`.
+    pub(crate) fn signers_json(&self) -> serde_json::Result<String> {
+        #[derive(Serialize)]
+        struct SignersPart<'a> {
+            signers: &'a [Person],
+        }
+        serde_json::to_string(&SignersPart {
+            signers: &self.signers,
+        })
+    }
+
+    /// The `additionalRecipients` part: a JSON array of addresses.
+    pub(crate) fn additional_recipients_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string(&self.additional_recipients)
+    }
+}
+
+impl fmt::Debug for LaunchRequest {
+    // The callback URL carries an envelope's callback token, which is not for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LaunchRequest")
+            .field("name", &self.name)
+            .field("project_owner", &self.project_owner)
+            .field("signers", &self.signers)
+            .field("document", &self.document)
+            .field("ordered_signers", &self.ordered_signers)
+            .field("additional_recipients", &self.additional_recipients)
+            .field(
+                "callback_url",
+                &self.callback_url.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
+}
+
+macro_rules! open_status {
+    (
+        $(#[$doc:meta])*
+        $name:ident {
+            $( $(#[$vdoc:meta])* $variant:ident => $text:literal, )+
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vdoc])* $variant, )+
+            /// A value this version does not know, kept as LEAP spelled it.
+            Other(String),
+        }
+
+        impl $name {
+            /// The status as LEAP spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $text, )+
+                    Self::Other(raw) => raw,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(raw: &str) -> Self {
+                match raw {
+                    $( $text => Self::$variant, )+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                Ok(Self::from(raw.as_ref()))
+            }
+        }
+    };
+}
+
+open_status! {
+    /// The status of a whole signing process (`status` in the process data).
+    ProjectStatus {
+        /// Out for signing.
+        InProgress => "IN_PROGRESS",
+        /// Every signer has signed.
+        Completed => "COMPLETED",
+        /// Cancelled through the API; it cannot be resumed.
+        Cancelled => "CANCELLED",
+    }
+}
+
+open_status! {
+    /// Where one signer's task is (`workflow.signers[].status` in the process data).
+    SignerTaskStatus {
+        /// Not their turn yet: no e-mail sent.
+        Waiting => "WAITING",
+        /// E-mailed a sign task; may sign now.
+        Notified => "NOTIFIED",
+        /// Signed.
+        Signed => "SIGNED",
+    }
+}
+
+/// A signing process as "get process data" and launch-new return it.
+///
+/// The structure is not published; the field names are the project's assumption. Unknown
+/// fields are kept in [`extra`](Self::extra) and the whole answer in [`raw`](Self::raw).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ProcessData {
+    /// `projectId`.
+    pub project_id: ProjectId,
+    /// `name`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `status`.
+    pub status: ProjectStatus,
+    /// `createdThroughSignApi`: only such projects can be cancelled through the API.
+    #[serde(default)]
+    pub created_through_sign_api: Option<bool>,
+    /// `projectOwner`.
+    #[serde(default)]
+    pub project_owner: Option<Person>,
+    /// `orderedSigners`.
+    #[serde(default)]
+    pub ordered_signers: Option<bool>,
+    /// `additionalRecipients`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub additional_recipients: Vec<String>,
+    /// `createdAt` (RFC 3339).
+    #[serde(default, with = "lenient_time")]
+    pub created_at: Option<OffsetDateTime>,
+    /// `completedAt` (RFC 3339).
+    #[serde(default, with = "lenient_time")]
+    pub completed_at: Option<OffsetDateTime>,
+    /// `cancelledAt` (RFC 3339).
+    #[serde(default, with = "lenient_time")]
+    pub cancelled_at: Option<OffsetDateTime>,
+    /// `document`.
+    #[serde(default)]
+    pub document: Option<DocumentInfo>,
+    /// `workflow`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub workflow: Workflow,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+    #[serde(skip)]
+    raw: Value,
+}
+
+impl ProcessData {
+    /// Reads process data from its JSON, keeping the JSON as [`raw`](Self::raw).
+    pub fn from_json(raw: Value) -> serde_json::Result<Self> {
+        let mut data = Self::deserialize(&raw)?;
+        data.raw = raw;
+        Ok(data)
+    }
+
+    /// The JSON exactly as LEAP returned it (`Null` for a value built otherwise).
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+}
+
+/// The `document` of the process data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct DocumentInfo {
+    /// `name`: the file name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `contentType`.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// `size` in bytes.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The `workflow` of the process data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Workflow {
+    /// `signers`, in signing order.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub signers: Vec<WorkflowSigner>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One signer in the process data's workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WorkflowSigner {
+    /// `order`: 1-based position.
+    #[serde(default)]
+    pub order: Option<u32>,
+    /// `name`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `organization`.
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// `email`.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `title`.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// `status`.
+    #[serde(default)]
+    pub status: Option<SignerTaskStatus>,
+    /// `signed`: whether they have signed.
+    #[serde(default)]
+    pub signed: Option<bool>,
+    /// `notifiedAt` (RFC 3339).
+    #[serde(default, with = "lenient_time")]
+    pub notified_at: Option<OffsetDateTime>,
+    /// `signedAt` (RFC 3339).
+    #[serde(default, with = "lenient_time")]
+    pub signed_at: Option<OffsetDateTime>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The body LEAP posts to `signTasksCompletedCallbackUrl` (not published; assumed
+/// `{"projectId", "status"}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CallbackBody {
+    /// `projectId`: the completed project.
+    pub project_id: ProjectId,
+    /// `status`, when sent as a string (`COMPLETED`). Only a hint: the process data decides.
+    #[serde(default, deserialize_with = "string_status")]
+    pub status: Option<ProjectStatus>,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The body of every LEAP error response (assumed `{"status", "error", "message"}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub(crate) struct ErrorBody {
+    /// `error`: the reason in upper snake case (`BAD_REQUEST`).
+    #[serde(default)]
+    pub(crate) error: Option<String>,
+    /// `message`: what went wrong, in words.
+    #[serde(default)]
+    pub(crate) message: Option<String>,
+}
+
+fn string_status<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<ProjectStatus>, D::Error> {
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::String(status)) => Some(ProjectStatus::from(status.as_str())),
+        _ => None,
+    })
+}
+
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// Timestamps: written as RFC 3339; read from RFC 3339, and anything else (a format this
+/// version does not know) becomes `None` instead of failing the whole answer.
+mod lenient_time {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::Value;
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
+    #[allow(clippy::ref_option)] // The signature serde's `with` requires.
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<OffsetDateTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value.and_then(|at| at.format(&Rfc3339).ok()) {
+            Some(text) => serializer.serialize_str(&text),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        Ok(match Option::<Value>::deserialize(deserializer)? {
+            Some(Value::String(text)) => OffsetDateTime::parse(&text, &Rfc3339).ok(),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn people_leave_out_what_is_unknown() {
+        let person = Person::new("Ada", "ada@example.com").title("CEO");
+        assert_eq!(
+            serde_json::to_value(&person).unwrap(),
+            json!({"name": "Ada", "email": "ada@example.com", "title": "CEO"})
+        );
+    }
+
+    #[test]
+    fn parts_have_their_documented_shapes() {
+        let request = LaunchRequest::new(
+            "NDA",
+            Person::new("O", "o@example.com"),
+            vec![Person::new("A", "a@example.com")],
+            LaunchDocument::new("a.pdf", "application/pdf", &b"%PDF-"[..]),
+        )
+        .additional_recipients(["cc@example.com"]);
+        assert_eq!(
+            request.signers_json().unwrap(),
+            r#"{"signers":[{"name":"A","email":"a@example.com"}]}"#
+        );
+        assert_eq!(
+            request.additional_recipients_json().unwrap(),
+            r#"["cc@example.com"]"#
+        );
+        assert_eq!(
+            request.project_owner_json().unwrap(),
+            r#"{"name":"O","email":"o@example.com"}"#
+        );
+    }
+
+    #[test]
+    fn process_data_is_read_leniently() {
+        let raw = json!({
+            "projectId": "p-1",
+            "name": "NDA",
+            "status": "ARCHIVED",
+            "createdAt": "2026-01-02T03:04:05Z",
+            "completedAt": 1_767_323_045,
+            "cancelledAt": null,
+            "additionalRecipients": null,
+            "workflow": {"signers": [
+                {"order": 1, "email": "a@example.com", "status": "DELEGATED", "signed": true,
+                 "signedAt": "not a time", "reminders": 2}
+            ]},
+            "brandNew": {"x": 1}
+        });
+        let data = ProcessData::from_json(raw.clone()).unwrap();
+        assert_eq!(data.project_id.as_str(), "p-1");
+        assert_eq!(data.status, ProjectStatus::Other("ARCHIVED".into()));
+        assert_eq!(
+            data.created_at,
+            Some(time::macros::datetime!(2026-01-02 03:04:05 UTC))
+        );
+        assert_eq!(data.completed_at, None);
+        assert!(data.additional_recipients.is_empty());
+        let signer = &data.workflow.signers[0];
+        assert_eq!(
+            signer.status,
+            Some(SignerTaskStatus::Other("DELEGATED".into()))
+        );
+        assert_eq!(signer.signed_at, None);
+        assert_eq!(signer.extra["reminders"], 2);
+        assert_eq!(data.extra["brandNew"], json!({"x": 1}));
+        assert_eq!(data.raw(), &raw);
+        assert!(ProcessData::from_json(json!({"status": "IN_PROGRESS"})).is_err());
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in ["IN_PROGRESS", "COMPLETED", "CANCELLED", "PAUSED"] {
+            let parsed = ProjectStatus::from(status);
+            assert_eq!(parsed.as_str(), status);
+            assert_eq!(serde_json::to_value(&parsed).unwrap(), status);
+        }
+        assert_eq!(SignerTaskStatus::from("SIGNED"), SignerTaskStatus::Signed);
+    }
+}

@@ -1,0 +1,336 @@
+//! [`LeapSign`]: the LEAP Sign API behind the [`SigningProvider`] contract.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use signing_core::webhook::WebhookError;
+use signing_core::{
+    Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, EnvelopeSigner, EnvelopeStatus,
+    Error, Event, ListQuery, NewEnvelope, Operation, Page, Party, ReplayGuard, Result,
+    SignerStatus, SigningOrder, SigningProvider, WebhookRequest,
+};
+
+use crate::callback::{self, CallbackConfig};
+use crate::client::LeapSignClient;
+use crate::config::LeapSignBuilder;
+use crate::model::{
+    LaunchDocument, LaunchRequest, Person, ProcessData, ProjectId, ProjectStatus, SignerTaskStatus,
+    WorkflowSigner,
+};
+
+/// The provider name: in errors, envelopes and events.
+pub const PROVIDER: &str = "leap-sign";
+
+/// The LEAP Sign adapter: a [`SigningProvider`] over the Sign API.
+///
+/// Build one with [`LeapSign::builder`] or [`LeapSignBuilder::from_env`]. Cheap to clone:
+/// clones share the HTTP client and the replay guard. `Debug` never shows the API key or the
+/// callback secret.
+#[derive(Clone)]
+pub struct LeapSign {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: LeapSignClient,
+    callback: Option<CallbackConfig>,
+    default_owner: Option<Party>,
+    replay_guard: Arc<dyn ReplayGuard>,
+}
+
+impl fmt::Debug for LeapSign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LeapSign")
+            .field("client", &self.inner.client)
+            .field("callback", &self.inner.callback)
+            .field("default_owner", &self.inner.default_owner)
+            .field("replay_guard", &self.inner.replay_guard)
+            .finish()
+    }
+}
+
+impl LeapSign {
+    pub(crate) fn new(
+        client: LeapSignClient,
+        callback: Option<CallbackConfig>,
+        default_owner: Option<Party>,
+        replay_guard: Arc<dyn ReplayGuard>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                callback,
+                default_owner,
+                replay_guard,
+            }),
+        }
+    }
+
+    /// Configures an adapter.
+    pub fn builder() -> LeapSignBuilder {
+        LeapSignBuilder::new()
+    }
+
+    /// The typed client of the four API operations.
+    pub fn client(&self) -> &LeapSignClient {
+        &self.inner.client
+    }
+
+    /// The callback base URL, when callbacks are enabled.
+    pub fn callback_base_url(&self) -> Option<&str> {
+        self.inner.callback.as_ref().map(CallbackConfig::base_url)
+    }
+
+    /// The launch-new request for `request`, after every check that needs no request.
+    fn launch_request(&self, request: &NewEnvelope) -> Result<LaunchRequest> {
+        self.capabilities()
+            .check_request(PROVIDER, request)
+            .map_err(|err| err.with_provider(PROVIDER))?;
+        let owner = request
+            .owner()
+            .or(self.inner.default_owner.as_ref())
+            .ok_or_else(|| {
+                Error::invalid_request(
+                    "owner",
+                    "LEAP Sign requires a project owner: set one on the request, or a default \
+                     with LeapSignBuilder::with_default_owner",
+                )
+                .with_provider(PROVIDER)
+            })?;
+        let document = launch_document(request.documents())?;
+        let callback_url = match (request.callback_url(), &self.inner.callback) {
+            // The caller's own URL is used as given; it then owns that URL's security.
+            (Some(url), _) => Some(url.to_string()),
+            (None, Some(callback)) => Some(callback.url_for(request)),
+            (None, None) => None,
+        };
+        let mut launch = LaunchRequest::new(
+            request.title(),
+            Person::from(owner),
+            request.signers().iter().map(Person::from).collect(),
+            document,
+        )
+        .ordered_signers(request.order() == SigningOrder::Sequential)
+        .additional_recipients(request.cc().iter().cloned());
+        launch.callback_url = callback_url;
+        Ok(launch)
+    }
+}
+
+/// The one document, with the content type of its recognised format.
+fn launch_document(documents: &[Document]) -> Result<LaunchDocument> {
+    let refuse = |reason: &str| {
+        Error::invalid_request("documents", reason.to_owned()).with_provider(PROVIDER)
+    };
+    let [document] = documents else {
+        return Err(refuse("LEAP Sign takes exactly one document"));
+    };
+    // The type LEAP checks is decided by the bytes, not by what the caller declared.
+    let format = document.format().ok_or_else(|| {
+        Error::invalid_request(
+            "documents[0].content",
+            format!("`{}` is neither a PDF nor a DOCX document", document.name()),
+        )
+        .with_provider(PROVIDER)
+    })?;
+    Ok(LaunchDocument::new(
+        document.name(),
+        format.mime_type(),
+        document.content().clone(),
+    ))
+}
+
+#[async_trait]
+impl SigningProvider for LeapSign {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = Capabilities::default();
+        caps.parallel_signing = true;
+        caps.sequential_signing = true;
+        caps.cc_recipients = true;
+        caps.callback_url = true;
+        // Callbacks carry no signature: they are confirmed by querying, not verified.
+        caps.verified_webhooks = false;
+        caps.cancel = true;
+        caps.delete = true;
+        caps.formats = vec![DocumentFormat::Pdf, DocumentFormat::Docx];
+        caps
+    }
+
+    async fn send(&self, request: &NewEnvelope) -> Result<Envelope> {
+        let launch = self.launch_request(request)?;
+        let data = self.inner.client.launch_new(&launch).await?;
+        let mut envelope = to_envelope(&data);
+        envelope.reference = request.reference().map(str::to_owned);
+        Ok(envelope)
+    }
+
+    async fn get(&self, id: &EnvelopeId) -> Result<Envelope> {
+        let data = self.inner.client.process_data(&ProjectId::from(id)).await?;
+        Ok(to_envelope(&data))
+    }
+
+    async fn cancel(&self, id: &EnvelopeId) -> Result<()> {
+        self.inner.client.cancel(&ProjectId::from(id)).await
+    }
+
+    async fn delete(&self, id: &EnvelopeId) -> Result<()> {
+        self.inner.client.delete(&ProjectId::from(id)).await
+    }
+
+    async fn list(&self, _query: &ListQuery) -> Result<Page<Envelope>> {
+        self.capabilities()
+            .check_operation(PROVIDER, Operation::List)?;
+        Err(Error::unsupported(Operation::List.as_str(), PROVIDER))
+    }
+
+    async fn download(&self, _id: &EnvelopeId) -> Result<Document> {
+        self.capabilities()
+            .check_operation(PROVIDER, Operation::Download)?;
+        Err(Error::unsupported(Operation::Download.as_str(), PROVIDER))
+    }
+
+    async fn parse_webhook(&self, request: &WebhookRequest) -> Result<Vec<Event>> {
+        let refuse = |why: WebhookError| Error::from(why).with_provider(PROVIDER);
+        let callback = self
+            .inner
+            .callback
+            .as_ref()
+            .ok_or_else(|| refuse(WebhookError::NoSecret))?;
+        let nonce = callback.verify_path(&request.path).map_err(refuse)?;
+        let (body, raw) = callback::parse_body(&request.body).map_err(refuse)?;
+        let project = body.project_id;
+        // The body is only a hint; the process data is the truth.
+        let data = match self.inner.client.process_data(&project).await {
+            Ok(data) => data,
+            Err(err) if err.is_not_found() => {
+                return Err(refuse(WebhookError::InvalidPayload(format!(
+                    "callback not confirmed: project {project} does not exist"
+                ))));
+            }
+            // A failed query proves nothing either way; the caller can answer so that the
+            // callback is delivered again.
+            Err(err) => return Err(err),
+        };
+        if data.project_id != project || data.status != ProjectStatus::Completed {
+            return Err(refuse(WebhookError::InvalidPayload(format!(
+                "callback not confirmed: get process data reports project {project} as {}",
+                data.status
+            ))));
+        }
+        let key = callback::replay_key(&nonce, &project);
+        if !self.inner.replay_guard.first_seen(&key).await? {
+            return Err(refuse(WebhookError::Replayed(
+                callback::completed_event_id(&project).into_string(),
+            )));
+        }
+        Ok(vec![callback::completed_event(&data, raw)])
+    }
+}
+
+/// Process data as an [`Envelope`]: statuses mapped, signers in signing order, the JSON kept
+/// as `raw`.
+pub(crate) fn to_envelope(data: &ProcessData) -> Envelope {
+    let status = match &data.status {
+        ProjectStatus::InProgress => EnvelopeStatus::Sent,
+        ProjectStatus::Completed => EnvelopeStatus::Completed,
+        ProjectStatus::Cancelled => EnvelopeStatus::Cancelled,
+        other => EnvelopeStatus::Other(other.as_str().to_owned()),
+    };
+    let mut envelope = Envelope::new(EnvelopeId::new(data.project_id.as_str()), PROVIDER, status);
+    envelope.title.clone_from(&data.name);
+    let mut signers: Vec<&WorkflowSigner> = data.workflow.signers.iter().collect();
+    // Stable: signers without an order keep their place in the array.
+    signers.sort_by_key(|signer| signer.order.unwrap_or(u32::MAX));
+    envelope.signers = signers.into_iter().map(to_signer).collect();
+    envelope.created_at = data.created_at;
+    envelope.completed_at = data.completed_at;
+    envelope.updated_at = data.cancelled_at.or(data.completed_at).or(data.created_at);
+    envelope.raw = data.raw().clone();
+    envelope
+}
+
+fn to_signer(signer: &WorkflowSigner) -> EnvelopeSigner {
+    let status = match &signer.status {
+        Some(SignerTaskStatus::Waiting) => SignerStatus::Waiting,
+        Some(SignerTaskStatus::Notified) => SignerStatus::Notified,
+        Some(SignerTaskStatus::Signed) => SignerStatus::Signed,
+        // A status this version does not know still says enough when `signed` is set.
+        _ if signer.signed == Some(true) => SignerStatus::Signed,
+        Some(other) => SignerStatus::Other(other.as_str().to_owned()),
+        None => SignerStatus::Other(String::new()),
+    };
+    let mut out = EnvelopeSigner::new(signer.email.clone().unwrap_or_default(), status);
+    out.email.clone_from(&signer.email);
+    out.name.clone_from(&signer.name);
+    out.signed_at = signer.signed_at;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn process_data_maps_to_an_envelope() {
+        let raw = json!({
+            "projectId": "p-1",
+            "name": "NDA",
+            "status": "IN_PROGRESS",
+            "createdAt": "2026-01-02T03:04:05Z",
+            "workflow": {"signers": [
+                {"order": 2, "name": "B", "email": "b@example.com", "status": "WAITING"},
+                {"order": 1, "name": "A", "email": "a@example.com", "status": "SIGNED",
+                 "signed": true, "signedAt": "2026-01-02T04:00:00Z"},
+                {"order": 3, "email": "c@example.com", "status": "DELEGATED", "signed": true},
+                {"order": 4, "email": "d@example.com", "status": "ON_HOLD", "signed": false},
+            ]}
+        });
+        let envelope = to_envelope(&ProcessData::from_json(raw.clone()).unwrap());
+        assert_eq!(envelope.id.as_str(), "p-1");
+        assert_eq!(envelope.provider, "leap-sign");
+        assert_eq!(envelope.title.as_deref(), Some("NDA"));
+        assert_eq!(envelope.status, EnvelopeStatus::Sent);
+        let statuses: Vec<_> = envelope
+            .signers
+            .iter()
+            .map(|s| (s.email.as_deref().unwrap(), s.status.clone()))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("a@example.com", SignerStatus::Signed),
+                ("b@example.com", SignerStatus::Waiting),
+                ("c@example.com", SignerStatus::Signed),
+                ("d@example.com", SignerStatus::Other("ON_HOLD".into())),
+            ]
+        );
+        assert!(envelope.signers[0].signed_at.is_some());
+        assert_eq!(envelope.updated_at, envelope.created_at);
+        assert_eq!(envelope.raw, raw);
+
+        for (leap, core) in [
+            ("COMPLETED", EnvelopeStatus::Completed),
+            ("CANCELLED", EnvelopeStatus::Cancelled),
+            ("PAUSED", EnvelopeStatus::Other("PAUSED".into())),
+        ] {
+            let data = ProcessData::from_json(json!({"projectId": "p", "status": leap})).unwrap();
+            assert_eq!(to_envelope(&data).status, core);
+        }
+    }
+
+    #[test]
+    fn exactly_one_recognised_document() {
+        let pdf = Document::new("a.pdf", &b"%PDF-1.7"[..]).with_content_type("text/plain");
+        let doc = launch_document(std::slice::from_ref(&pdf)).unwrap();
+        assert_eq!(doc.content_type(), "application/pdf");
+        assert!(launch_document(&[]).is_err());
+        assert!(launch_document(&[pdf.clone(), pdf]).is_err());
+        assert!(launch_document(&[Document::new("x.pdf", &b"text"[..])]).is_err());
+    }
+}
