@@ -1,0 +1,105 @@
+//! `docs/capabilities.md` says what each provider's `capabilities()` returns.
+
+use std::collections::BTreeMap;
+
+use signing::{Capabilities, DocumentFormat, ProviderConfig};
+
+/// The table's rows, by label, as `{provider: cell}`.
+fn table() -> BTreeMap<String, BTreeMap<String, String>> {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/capabilities.md"
+    ))
+    .unwrap();
+    let mut rows = doc
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .map(|line| {
+            line.trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().to_owned())
+                .collect::<Vec<_>>()
+        });
+    let header = rows.next().unwrap();
+    rows.filter(|row| !row[0].starts_with("---"))
+        .map(|row| {
+            let cells = header[1..]
+                .iter()
+                .cloned()
+                .zip(row[1..].iter().cloned())
+                .collect();
+            (row[0].clone(), cells)
+        })
+        .collect()
+}
+
+fn yes(value: bool) -> String {
+    if value { "yes" } else { "no" }.to_owned()
+}
+
+fn describe(caps: &Capabilities) -> BTreeMap<&'static str, String> {
+    let formats: Vec<&str> = caps
+        .formats
+        .iter()
+        .map(|f| match f {
+            DocumentFormat::Pdf => "PDF",
+            DocumentFormat::Docx => "DOCX",
+            _ => "other",
+        })
+        .collect();
+    BTreeMap::from([
+        ("parallel signing", yes(caps.parallel_signing)),
+        ("sequential signing", yes(caps.sequential_signing)),
+        ("cc recipients", yes(caps.cc_recipients)),
+        ("callback URL per envelope", yes(caps.callback_url)),
+        ("verified webhooks", yes(caps.verified_webhooks)),
+        ("cancel", yes(caps.cancel)),
+        ("delete", yes(caps.delete)),
+        ("list", yes(caps.list)),
+        ("download of the signed document", yes(caps.download)),
+        ("metadata", yes(caps.metadata)),
+        ("multiple documents", yes(caps.multiple_documents)),
+        ("idempotent send (caller reference)", yes(caps.idempotent_send)),
+        ("national id", yes(caps.national_id)),
+        ("formats", formats.join(", ")),
+        (
+            "max document size",
+            caps.max_document_size
+                .map_or_else(|| "none".to_owned(), |n| n.to_string()),
+        ),
+    ])
+}
+
+#[test]
+fn the_capability_matrix_matches_the_code() {
+    let table = table();
+    let providers = [
+        ProviderConfig::from_map([
+            ("provider", "heysign"),
+            ("client_id", "id"),
+            ("client_secret", "secret"),
+        ]),
+        ProviderConfig::from_map([("provider", "leap-sign"), ("api_key", "key")]),
+        ProviderConfig::from_map([("provider", "memory")]),
+    ];
+    for config in providers {
+        let provider = config.unwrap().build().unwrap();
+        let declared = describe(&provider.capabilities());
+        assert_eq!(
+            table.len(),
+            declared.len(),
+            "the table and the code list different capabilities"
+        );
+        for (label, value) in declared {
+            let row = table
+                .get(label)
+                .unwrap_or_else(|| panic!("docs/capabilities.md has no row `{label}`"));
+            assert_eq!(
+                row.get(provider.name()),
+                Some(&value),
+                "docs/capabilities.md, row `{label}`, column `{}`",
+                provider.name()
+            );
+        }
+    }
+}
