@@ -140,7 +140,7 @@ async fn against_the_real_service() -> Result<(), Box<dyn Error>> {
                 .map(|(name, email)| Signer::new(name, email))
         })
         .collect::<signing::Result<Vec<_>>>()?;
-    let provider = HeySignBuilder::from_env().build()?;
+    let provider = HeySignBuilder::from_env()?.build()?;
     let envelope = provider.send(&request(signers)?).await?;
     println!("sent envelope {} ({})", envelope.id, envelope.status);
     let mut updates = provider.watch(&envelope.id, WatchOptions::every(Duration::from_secs(10)));

@@ -18,6 +18,18 @@ use crate::provider::HeySign;
 pub const DEFAULT_API_URL: &str = "https://api.heysign.co";
 /// The production authentication host (it differs from the API host).
 pub const DEFAULT_AUTH_URL: &str = "https://auth.heysign.co";
+/// The environment variable holding the client id.
+pub const ENV_CLIENT_ID: &str = "HEYSIGN_CLIENT_ID";
+/// The environment variable holding the client secret.
+pub const ENV_CLIENT_SECRET: &str = "HEYSIGN_CLIENT_SECRET";
+/// The environment variable holding the API host.
+pub const ENV_API_URL: &str = "HEYSIGN_API_URL";
+/// The environment variable holding the authentication host.
+pub const ENV_AUTH_URL: &str = "HEYSIGN_AUTH_URL";
+/// The environment variable holding the webhook secret(s).
+pub const ENV_WEBHOOK_SECRET: &str = "HEYSIGN_WEBHOOK_SECRET";
+/// The environment variable holding the default issuer.
+pub const ENV_ISSUER: &str = "HEYSIGN_ISSUER";
 /// How long a request may take unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long connecting may take unless configured otherwise.
@@ -75,33 +87,44 @@ impl HeySignBuilder {
         }
     }
 
-    /// A builder configured from the environment: `HEYSIGN_CLIENT_ID`, `HEYSIGN_CLIENT_SECRET`,
-    /// and optionally `HEYSIGN_API_URL`, `HEYSIGN_AUTH_URL`, `HEYSIGN_WEBHOOK_SECRET` (several
-    /// secrets separated by spaces or commas, for rotation) and `HEYSIGN_ISSUER`.
-    pub fn from_env() -> Self {
+    /// A builder configured from the environment: `HEYSIGN_CLIENT_ID` and
+    /// `HEYSIGN_CLIENT_SECRET` (required), and optionally `HEYSIGN_API_URL`, `HEYSIGN_AUTH_URL`,
+    /// `HEYSIGN_WEBHOOK_SECRET` (several secrets separated by spaces or commas, for rotation) and
+    /// `HEYSIGN_ISSUER`.
+    ///
+    /// A missing required variable is an
+    /// [`InvalidRequest`](signing_core::ErrorKind::InvalidRequest) error whose field is the
+    /// variable's name; empty values count as unset.
+    pub fn from_env() -> Result<Self> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// Like [`from_env`](Self::from_env), reading variables through `var`.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
-        let mut builder = Self::new();
-        if let Some(url) = var("HEYSIGN_API_URL") {
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        let required = |name: &'static str| {
+            get(name).ok_or_else(|| {
+                Error::invalid_request(name, "the environment variable is not set")
+                    .with_provider(crate::http::PROVIDER)
+            })
+        };
+        let mut builder = Self::new()
+            .with_client_credentials(required(ENV_CLIENT_ID)?, required(ENV_CLIENT_SECRET)?);
+        if let Some(url) = get(ENV_API_URL) {
             builder.api_url = url;
         }
-        if let Some(url) = var("HEYSIGN_AUTH_URL") {
+        if let Some(url) = get(ENV_AUTH_URL) {
             builder.auth_url = url;
         }
-        builder.client_id = var("HEYSIGN_CLIENT_ID");
-        builder.client_secret = var("HEYSIGN_CLIENT_SECRET").map(SecretString::from);
-        if let Some(secrets) = var("HEYSIGN_WEBHOOK_SECRET") {
+        if let Some(secrets) = get(ENV_WEBHOOK_SECRET) {
             builder.webhook_secrets = secrets
                 .split([' ', ','])
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect();
         }
-        builder.issuer = var("HEYSIGN_ISSUER");
-        builder
+        builder.issuer = get(ENV_ISSUER);
+        Ok(builder)
     }
 
     /// The API host, e.g. a local emulator's URL.
@@ -351,7 +374,7 @@ mod tests {
             ),
             _ => None,
         };
-        let builder = HeySignBuilder::from_vars(vars);
+        let builder = HeySignBuilder::from_vars(vars).unwrap();
         assert_eq!(builder.client_id.as_deref(), Some("env-id"));
         assert_eq!(builder.webhook_secrets.len(), 2);
         assert_eq!(builder.api_url, "http://127.0.0.1:1");
@@ -362,6 +385,12 @@ mod tests {
             "{debug}"
         );
         builder.build().unwrap();
+
+        let err = HeySignBuilder::from_vars(|name| {
+            (name == "HEYSIGN_CLIENT_ID").then(|| "id".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(field_of(&err), "HEYSIGN_CLIENT_SECRET");
     }
 
     #[test]

@@ -69,7 +69,8 @@ pub use client::{
     Agreements, Documents, Files, HeySignClient, Signees, Tenants, Themes, Webhooks, paths,
 };
 pub use config::{
-    DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HeySignBuilder,
+    DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_API_URL,
+    ENV_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ISSUER, ENV_WEBHOOK_SECRET, HeySignBuilder,
 };
 pub use model::{
     Agreement, AgreementId, AgreementStatus, CreatedWebhook, Document, DocumentId, DocumentType,

@@ -179,6 +179,7 @@ struct Inner {
     provider: Option<Cow<'static, str>>,
     status: Option<u16>,
     orphaned: Option<EnvelopeId>,
+    retry_after: Option<Duration>,
     source: Option<BoxError>,
 }
 
@@ -195,6 +196,7 @@ impl Error {
                 provider: None,
                 status,
                 orphaned: None,
+                retry_after: None,
                 source: None,
             }),
         }
@@ -264,7 +266,8 @@ impl Error {
     /// The error for an HTTP error response, mapped the same way for every provider:
     /// 400 and 422 are invalid requests, 401 unauthenticated, 403 permission denied, 404 not
     /// found, 409 invalid state, 413 a document too large, 429 rate limited (with
-    /// `retry_after`), anything else a provider error. The status is kept.
+    /// `retry_after`), anything else a provider error. The status is kept, and so is
+    /// `retry_after` whatever the status (a 503 may carry one too).
     ///
     /// ```
     /// use signing_core::{Error, ErrorKind};
@@ -301,7 +304,9 @@ impl Error {
                 message,
             },
         };
-        Self::new(kind).with_status(status)
+        let mut error = Self::new(kind).with_status(status);
+        error.inner.retry_after = retry_after;
+        error
     }
 
     /// Names the provider the error came from.
@@ -354,11 +359,14 @@ impl Error {
         self.inner.orphaned.as_ref()
     }
 
-    /// How long the provider asked to wait before retrying, when it said.
+    /// How long the provider asked to wait before retrying, when it said (a rate limit, or a
+    /// `Retry-After` on another answer such as 503).
     pub fn retry_after(&self) -> Option<Duration> {
         match self.inner.kind {
-            ErrorKind::RateLimited { retry_after } => retry_after,
-            _ => None,
+            ErrorKind::RateLimited {
+                retry_after: Some(after),
+            } => Some(after),
+            _ => self.inner.retry_after,
         }
     }
 
@@ -526,6 +534,8 @@ mod tests {
             assert_eq!(kind(status).status(), Some(status));
         }
         assert!(!kind(418).is_retryable());
+        let busy = Error::from_http_status(503, "busy", None, Some(Duration::from_secs(4)));
+        assert_eq!(busy.retry_after(), Some(Duration::from_secs(4)));
     }
 
     #[test]

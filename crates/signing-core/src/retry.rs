@@ -108,13 +108,17 @@ impl RetryPolicy {
             .saturating_mul(1 << exponent)
             .min(self.max_backoff);
         let half = backoff / 2;
-        let jitter_range = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        let jitter = if jitter_range == 0 {
-            0
-        } else {
-            RandomState::new().hash_one(attempt) % (jitter_range + 1)
+        // Jitter spans at most u64::MAX nanoseconds (584 years): plenty, and no overflow for
+        // absurd configured backoffs.
+        let jitter_range =
+            u64::try_from(backoff.saturating_sub(half).as_nanos()).unwrap_or(u64::MAX);
+        let random = RandomState::new().hash_one(attempt);
+        let jitter = match jitter_range.checked_add(1) {
+            Some(modulus) => random % modulus,
+            None => random,
         };
-        half + Duration::from_nanos(jitter)
+        half.saturating_add(Duration::from_nanos(jitter))
+            .min(backoff)
     }
 
     /// Runs `attempt` (given the 1-based attempt number) until it succeeds, fails with an error
@@ -234,6 +238,13 @@ mod tests {
             Duration::from_secs(9)
         );
         assert_eq!(RetryPolicy::default().max_attempts(0).max_attempts, 1);
+        // Absurd configurations saturate instead of overflowing.
+        let huge = RetryPolicy::default()
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
+        for attempt in [1, 2, 64, u32::MAX] {
+            assert!(huge.delay(attempt, None) >= Duration::MAX / 2);
+        }
     }
 
     fn transient() -> Error {
