@@ -309,6 +309,27 @@ impl Documents<'_> {
         let body = self.client.transport.execute(&call).await?;
         decode(&body, "list documents")
     }
+
+    /// Every document matching `params`, page after page. The answer carries no totals, so
+    /// reading stops at the first page shorter than the page size.
+    pub fn list_all(&self, params: ListParams) -> impl Stream<Item = Result<Document>> + Send + '_ {
+        let limit = params.limit.unwrap_or(STREAM_PAGE_SIZE);
+        let first = params.offset.unwrap_or(0);
+        stream::try_unfold(Some(first), move |offset| {
+            let params = params.clone();
+            async move {
+                let Some(offset) = offset else {
+                    return Ok::<_, Error>(None);
+                };
+                let page = self.list(&params.offset(offset).limit(limit)).await?;
+                let read = u32::try_from(page.len()).unwrap_or(u32::MAX);
+                let next = (read == limit && read > 0).then(|| offset.saturating_add(read));
+                Ok(Some((page, next)))
+            }
+        })
+        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+    }
 }
 
 /// Files. See [`HeySignClient::files`].

@@ -403,6 +403,40 @@ async fn typed_client_requests() {
 }
 
 #[tokio::test]
+async fn documents_are_streamed_page_by_page() {
+    use futures_util::TryStreamExt;
+
+    let server = server().await;
+    let document = |i: u32| json!({"id": format!("d-{i}"), "agreement_id": AGREEMENT, "file_id": "f-1", "type": "Primary"});
+    for (offset, count) in [(0, 2), (2, 2), (4, 1)] {
+        let page: Vec<Value> = (offset..offset + count).map(document).collect();
+        Mock::given(method("GET"))
+            .and(path("/v1/documents"))
+            .and(wiremock::matchers::query_param(
+                "page.offset",
+                offset.to_string(),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let ids: Vec<String> = provider(&server)
+        .client()
+        .documents()
+        .list_all(
+            ListParams::new()
+                .limit(2)
+                .agreement(AgreementId::new(AGREEMENT)),
+        )
+        .map_ok(|d| d.id.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["d-0", "d-1", "d-2", "d-3", "d-4"]);
+}
+
+#[tokio::test]
 async fn errors_keep_the_status_and_the_problem_detail() {
     let server = server().await;
     let cases = [
