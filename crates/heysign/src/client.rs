@@ -124,36 +124,51 @@ impl HeySignClient {
             .await
     }
 
-    /// Every item of a paged listing, reading the next page as the stream is consumed.
+    /// Every item of a paged listing with totals, reading the next page as the stream is
+    /// consumed.
     fn all_pages<T: DeserializeOwned + Send + 'static>(
         &self,
         path: &'static str,
         params: ListParams,
         operation: &'static str,
     ) -> impl Stream<Item = Result<T>> + Send + '_ {
-        let limit = params.limit.unwrap_or(STREAM_PAGE_SIZE);
-        let first = params.offset.unwrap_or(0);
-        stream::try_unfold(Some(first), move |offset| {
-            let params = params.clone();
-            async move {
-                let Some(offset) = offset else {
-                    return Ok::<_, Error>(None);
-                };
-                let page: ListPage<T> = self
-                    .page(path, &params.offset(offset).limit(limit), operation)
-                    .await?;
-                let read = u32::try_from(page.data.len()).unwrap_or(u32::MAX);
-                let next = offset.saturating_add(read);
-                let more = read > 0
-                    && page
-                        .total_items
-                        .map_or(read == limit, |total| u64::from(next) < total);
-                Ok(Some((page.data, more.then_some(next))))
-            }
+        paginate(params, move |params| async move {
+            let page: ListPage<T> = self.page(path, &params, operation).await?;
+            Ok((page.data, page.total_items))
         })
-        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-        .try_flatten()
     }
+}
+
+/// Walks offset-paged results: `fetch` reads one page (with the total, when the API gives one)
+/// for the given offset and limit; reading stops at the total, or at the first short page.
+fn paginate<'a, T, F, Fut>(
+    params: ListParams,
+    fetch: F,
+) -> impl Stream<Item = Result<T>> + Send + 'a
+where
+    T: Send + 'a,
+    F: Fn(ListParams) -> Fut + Send + Sync + 'a,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<u64>)>> + Send + 'a,
+{
+    let limit = params.limit.unwrap_or(STREAM_PAGE_SIZE);
+    let first = params.offset.unwrap_or(0);
+    let fetch = Arc::new(fetch);
+    stream::try_unfold(Some(first), move |offset| {
+        let params = params.clone();
+        let fetch = Arc::clone(&fetch);
+        async move {
+            let Some(offset) = offset else {
+                return Ok::<_, Error>(None);
+            };
+            let (items, total) = fetch(params.offset(offset).limit(limit)).await?;
+            let read = u32::try_from(items.len()).unwrap_or(u32::MAX);
+            let next = offset.saturating_add(read);
+            let more = read > 0 && total.map_or(read == limit, |total| u64::from(next) < total);
+            Ok(Some((items, more.then_some(next))))
+        }
+    })
+    .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+    .try_flatten()
 }
 
 fn item_path(base: &str, id: &str) -> String {
@@ -313,22 +328,9 @@ impl Documents<'_> {
     /// Every document matching `params`, page after page. The answer carries no totals, so
     /// reading stops at the first page shorter than the page size.
     pub fn list_all(&self, params: ListParams) -> impl Stream<Item = Result<Document>> + Send + '_ {
-        let limit = params.limit.unwrap_or(STREAM_PAGE_SIZE);
-        let first = params.offset.unwrap_or(0);
-        stream::try_unfold(Some(first), move |offset| {
-            let params = params.clone();
-            async move {
-                let Some(offset) = offset else {
-                    return Ok::<_, Error>(None);
-                };
-                let page = self.list(&params.offset(offset).limit(limit)).await?;
-                let read = u32::try_from(page.len()).unwrap_or(u32::MAX);
-                let next = (read == limit && read > 0).then(|| offset.saturating_add(read));
-                Ok(Some((page, next)))
-            }
+        paginate(params, move |params| async move {
+            Ok((self.list(&params).await?, None))
         })
-        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-        .try_flatten()
     }
 }
 

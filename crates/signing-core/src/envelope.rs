@@ -69,7 +69,7 @@ impl Envelope {
         self.signers.iter().find(|s| {
             s.email
                 .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                .is_some_and(|e| e.to_lowercase() == email.to_lowercase())
         })
     }
 }

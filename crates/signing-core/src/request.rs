@@ -462,7 +462,12 @@ impl NewEnvelopeBuilder {
                 }
                 title
             }
-            None => self.documents[0].name().to_owned(),
+            // A default title is cut to the limit rather than refused: the caller never set it.
+            None => self.documents[0]
+                .name()
+                .chars()
+                .take(limits::MAX_TITLE_CHARS)
+                .collect(),
         };
         let signers = check_signers(self.signers)?;
         check_cc(&self.cc, &signers)?;
@@ -545,7 +550,7 @@ fn check_signers(given: Vec<Signer>) -> Result<Vec<Signer>> {
             ));
         }
         check_email(&format!("signers[{i}].email"), &signer.email)?;
-        if !emails.insert(signer.email.to_ascii_lowercase()) {
+        if !emails.insert(signer.email.to_lowercase()) {
             return Err(Error::invalid_request(
                 format!("signers[{i}].email"),
                 format!("`{}` is already a signer", signer.email),
@@ -567,13 +572,16 @@ fn check_cc(cc: &[String], signers: &[Signer]) -> Result<()> {
     for (i, email) in cc.iter().enumerate() {
         let field = format!("cc[{i}]");
         check_email(&field, email)?;
-        if signers.iter().any(|s| s.email.eq_ignore_ascii_case(email)) {
+        if signers
+            .iter()
+            .any(|s| s.email.to_lowercase() == email.to_lowercase())
+        {
             return Err(Error::invalid_request(
                 field,
                 format!("`{email}` is also a signer"),
             ));
         }
-        if !seen.insert(email.to_ascii_lowercase()) {
+        if !seen.insert(email.to_lowercase()) {
             return Err(Error::invalid_request(
                 field,
                 format!("`{email}` is listed twice"),
@@ -789,6 +797,24 @@ mod tests {
                     .national_id(NationalId::swedish_personal_number("19121212-1213")),
             ),
             "signers[1].national_id",
+        );
+    }
+
+    #[test]
+    fn defaults_and_case_folding() {
+        let long = "n".repeat(500);
+        let req = NewEnvelope::builder()
+            .document(Document::new(long, &b"%PDF-1.7"[..]))
+            .signer(Signer::new("Åsa", "åsa@exempel.se"))
+            .build()
+            .unwrap();
+        assert_eq!(req.title().chars().count(), limits::MAX_TITLE_CHARS);
+        assert_field(
+            NewEnvelope::builder()
+                .document(pdf())
+                .signer(Signer::new("Åsa", "åsa@exempel.se"))
+                .signer(Signer::new("Åsa", "ÅSA@exempel.se")),
+            "signers[1].email",
         );
     }
 

@@ -102,11 +102,14 @@ impl RetryPolicy {
         if let Some(after) = retry_after {
             return after;
         }
-        let exponent = attempt.saturating_sub(1).min(20);
-        let backoff = self
-            .initial_backoff
-            .saturating_mul(1 << exponent)
-            .min(self.max_backoff);
+        let mut backoff = self.initial_backoff.min(self.max_backoff);
+        // Doubling saturates at `max_backoff` long before `attempt` can make this loop long.
+        for _ in 1..attempt {
+            if backoff.is_zero() || backoff >= self.max_backoff {
+                break;
+            }
+            backoff = backoff.saturating_mul(2).min(self.max_backoff);
+        }
         let half = backoff / 2;
         // Jitter spans at most u64::MAX nanoseconds (584 years): plenty, and no overflow for
         // absurd configured backoffs.
@@ -186,7 +189,11 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let date = time::PrimitiveDateTime::parse(value, HTTP_DATE)
         .ok()?
         .assume_utc();
-    let now = OffsetDateTime::from(now);
+    // A clock outside what `time` represents cannot be compared with a date.
+    let since_epoch = now.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    let now = OffsetDateTime::from_unix_timestamp(i64::try_from(since_epoch.as_secs()).ok()?)
+        .ok()?
+        + Duration::from_nanos(u64::from(since_epoch.subsec_nanos()));
     let ahead = date - now;
     Some(Duration::try_from(ahead).unwrap_or(Duration::ZERO))
 }
@@ -238,6 +245,12 @@ mod tests {
             Duration::from_secs(9)
         );
         assert_eq!(RetryPolicy::default().max_attempts(0).max_attempts, 1);
+        // Late attempts keep the documented bounds.
+        let slow = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(1))
+            .max_backoff(Duration::from_secs(3600));
+        let wait = slow.delay(30, None);
+        assert!(wait >= Duration::from_secs(1800) && wait <= Duration::from_secs(3600));
         // Absurd configurations saturate instead of overflowing.
         let huge = RetryPolicy::default()
             .initial_backoff(Duration::MAX)

@@ -12,7 +12,7 @@
 //! let secret = WebhookSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
 //! let body = br#"{"type":"agreement.completed"}"#;
 //! let now = time::OffsetDateTime::now_utc().unix_timestamp();
-//! let headers = signature_headers(&secret, "msg_1", now, body);
+//! let headers = signature_headers(&secret, "msg_1", now, body)?;
 //!
 //! let verifier = WebhookVerifier::new(secret);
 //! let verified = verifier.verify(&headers, body)?;
@@ -168,19 +168,30 @@ impl fmt::Debug for WebhookSecret {
 
 /// The three Standard Webhooks headers for a message signed with `secret`.
 ///
-/// This is what a provider sends; tests use it to fake deliveries.
+/// This is what a provider sends; tests use it to fake deliveries. The id must be visible ASCII
+/// (as the ids providers issue are), else [`WebhookError::InvalidHeader`].
 pub fn signature_headers(
     secret: &WebhookSecret,
     id: &str,
     timestamp: i64,
     body: &[u8],
-) -> HeaderMap {
+) -> Result<HeaderMap, WebhookError> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(WebhookError::InvalidHeader(HEADER_ID));
+    }
+    let value =
+        |s: String, name| HeaderValue::try_from(s).map_err(|_| WebhookError::InvalidHeader(name));
     let mut headers = HeaderMap::new();
-    let value = |s: String| HeaderValue::try_from(s).expect("ids and signatures are ASCII");
-    headers.insert(HEADER_ID, value(id.to_owned()));
-    headers.insert(HEADER_TIMESTAMP, value(timestamp.to_string()));
-    headers.insert(HEADER_SIGNATURE, value(secret.sign(id, timestamp, body)));
-    headers
+    headers.insert(HEADER_ID, value(id.to_owned(), HEADER_ID)?);
+    headers.insert(
+        HEADER_TIMESTAMP,
+        value(timestamp.to_string(), HEADER_TIMESTAMP)?,
+    );
+    headers.insert(
+        HEADER_SIGNATURE,
+        value(secret.sign(id, timestamp, body), HEADER_SIGNATURE)?,
+    );
+    Ok(headers)
 }
 
 /// What a successful verification established.
@@ -274,7 +285,18 @@ impl WebhookVerifier {
     ) -> Result<VerifiedWebhook, WebhookError> {
         let id = header(headers, HEADER_ID)?;
         let raw_timestamp = header(headers, HEADER_TIMESTAMP)?;
-        let signatures = header(headers, HEADER_SIGNATURE)?;
+        // A proxy may split one list over several header lines: read them all.
+        let mut signatures = String::new();
+        for value in headers.get_all(HEADER_SIGNATURE) {
+            let value = value
+                .to_str()
+                .map_err(|_| WebhookError::InvalidHeader(HEADER_SIGNATURE))?;
+            signatures.push(' ');
+            signatures.push_str(value);
+        }
+        if signatures.trim().is_empty() {
+            return Err(WebhookError::MissingHeader(HEADER_SIGNATURE));
+        }
 
         let timestamp = parse_timestamp(raw_timestamp)?;
         let tolerance_secs = self.tolerance.as_secs();
@@ -294,7 +316,7 @@ impl WebhookVerifier {
             });
         }
 
-        let candidates = parse_signatures(signatures)?;
+        let candidates = parse_signatures(&signatures)?;
         let macs: Vec<_> = self
             .secrets
             .iter()
@@ -549,7 +571,7 @@ mod tests {
             .verify_at(&vector_headers(), BODY, at(TIMESTAMP))
             .unwrap();
         // Signed with the new key.
-        let h = signature_headers(&new, ID, TIMESTAMP, BODY);
+        let h = signature_headers(&new, ID, TIMESTAMP, BODY).unwrap();
         rotated.verify_at(&h, BODY, at(TIMESTAMP)).unwrap();
         // A header holding an unknown version, a bad entry and then a good one.
         let combined = format!("v2,zzz v1,AAAA {SIGNATURE}");
@@ -570,10 +592,29 @@ mod tests {
     }
 
     #[test]
+    fn ids_that_cannot_be_headers_are_refused() {
+        let secret = WebhookSecret::from_bytes(vec![1]).unwrap();
+        for id in ["", "msg\n1", " msg", "msg_å"] {
+            assert_eq!(
+                signature_headers(&secret, id, TIMESTAMP, BODY).unwrap_err(),
+                WebhookError::InvalidHeader(HEADER_ID),
+                "{id:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn signatures_split_over_several_header_lines_are_read() {
+        let mut h = headers(ID, &TIMESTAMP.to_string(), "v1,AAAA");
+        h.append(HEADER_SIGNATURE, SIGNATURE.parse().unwrap());
+        verifier().verify_at(&h, BODY, at(TIMESTAMP)).unwrap();
+    }
+
+    #[test]
     fn non_utf8_bodies_are_verified_as_bytes() {
         let secret = WebhookSecret::from_bytes(vec![1, 2, 3]).unwrap();
         let body = [0xff, 0xfe, 0x00, 0x80];
-        let h = signature_headers(&secret, "msg_bin", TIMESTAMP, &body);
+        let h = signature_headers(&secret, "msg_bin", TIMESTAMP, &body).unwrap();
         WebhookVerifier::new(secret)
             .verify_at(&h, &body, at(TIMESTAMP))
             .unwrap();

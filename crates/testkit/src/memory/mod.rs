@@ -351,7 +351,8 @@ impl MemoryProvider {
 
             let body = Bytes::from(body.to_string());
             let headers =
-                signature_headers(&self.inner.secret, id.as_str(), now.unix_timestamp(), &body);
+                signature_headers(&self.inner.secret, id.as_str(), now.unix_timestamp(), &body)
+                    .expect("event ids are visible ASCII");
             state
                 .deliveries
                 .push_back(WebhookRequest::new(headers, body));
