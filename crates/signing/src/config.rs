@@ -109,6 +109,34 @@ pub struct MemoryConfig {
     pub deterministic_ids: bool,
 }
 
+/// The configuration keys of `provider` and the environment variables they are read from by
+/// [`ProviderConfig::from_env`] (the adapters' own variable names); empty for an unknown name.
+///
+/// ```
+/// let keys = signing::env_keys("heysign");
+/// assert!(keys.contains(&("client_id", "HEYSIGN_CLIENT_ID")));
+/// ```
+pub fn env_keys(provider: &str) -> &'static [(&'static str, &'static str)] {
+    match provider {
+        "heysign" => &[
+            ("client_id", "HEYSIGN_CLIENT_ID"),
+            ("client_secret", "HEYSIGN_CLIENT_SECRET"),
+            ("api_url", "HEYSIGN_API_URL"),
+            ("auth_url", "HEYSIGN_AUTH_URL"),
+            ("webhook_secret", "HEYSIGN_WEBHOOK_SECRET"),
+            ("issuer", "HEYSIGN_ISSUER"),
+        ],
+        "leap-sign" => &[
+            ("api_key", "LEAP_SIGN_API_KEY"),
+            ("base_url", "LEAP_SIGN_BASE_URL"),
+            ("callback_base_url", "LEAP_SIGN_CALLBACK_BASE_URL"),
+            ("callback_secret", "LEAP_SIGN_CALLBACK_SECRET"),
+            ("default_owner", "LEAP_SIGN_DEFAULT_OWNER"),
+        ],
+        _ => &[],
+    }
+}
+
 impl ProviderConfig {
     /// Parses a TOML document (see the type's example).
     pub fn from_toml_str(toml: &str) -> Result<Self> {
@@ -160,24 +188,7 @@ impl ProviderConfig {
         let provider = var(ENV_PROVIDER).ok_or_else(|| {
             Error::invalid_request(ENV_PROVIDER, "set it to `heysign`, `leap-sign` or `memory`")
         })?;
-        let keys: &[(&str, &str)] = match provider.as_str() {
-            "heysign" => &[
-                ("client_id", "HEYSIGN_CLIENT_ID"),
-                ("client_secret", "HEYSIGN_CLIENT_SECRET"),
-                ("api_url", "HEYSIGN_API_URL"),
-                ("auth_url", "HEYSIGN_AUTH_URL"),
-                ("webhook_secret", "HEYSIGN_WEBHOOK_SECRET"),
-                ("issuer", "HEYSIGN_ISSUER"),
-            ],
-            "leap-sign" => &[
-                ("api_key", "LEAP_SIGN_API_KEY"),
-                ("base_url", "LEAP_SIGN_BASE_URL"),
-                ("callback_base_url", "LEAP_SIGN_CALLBACK_BASE_URL"),
-                ("callback_secret", "LEAP_SIGN_CALLBACK_SECRET"),
-                ("default_owner", "LEAP_SIGN_DEFAULT_OWNER"),
-            ],
-            _ => &[],
-        };
+        let keys = env_keys(&provider);
         let mut map = BTreeMap::from([("provider".to_owned(), provider.clone())]);
         for (key, name) in keys {
             if let Some(value) = var(name).filter(|v| !v.trim().is_empty()) {

@@ -42,8 +42,8 @@
 mod config;
 
 pub use config::{
-    ENV_PROVIDER, HeySignConfig, LeapSignConfig, MemoryConfig, ProviderConfig, parse_name_email,
-    parse_party,
+    ENV_PROVIDER, HeySignConfig, LeapSignConfig, MemoryConfig, ProviderConfig, env_keys,
+    parse_name_email, parse_party,
 };
 pub use signing_core::*;
 

@@ -59,7 +59,10 @@ fn describe(caps: &Capabilities) -> BTreeMap<&'static str, String> {
         ("download of the signed document", yes(caps.download)),
         ("metadata", yes(caps.metadata)),
         ("multiple documents", yes(caps.multiple_documents)),
-        ("idempotent send (caller reference)", yes(caps.idempotent_send)),
+        (
+            "idempotent send (caller reference)",
+            yes(caps.idempotent_send),
+        ),
         ("national id", yes(caps.national_id)),
         ("formats", formats.join(", ")),
         (
