@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use signing_core::{Error, Result};
 
-use crate::http::{Call, FilePart, PROVIDER, Transport, decode};
+use crate::http::{Call, FilePart, PROVIDER, Transport, decode, read_answer};
 use crate::model::{
     Agreement, AgreementId, CreatedWebhook, Document, DocumentId, File, FileId, ListPage, Signee,
     SigneeId, Single, Tenant, Theme, Webhook, WebhookId,
@@ -111,7 +111,7 @@ impl HeySignClient {
     }
 
     async fn empty(&self, call: Call) -> Result<()> {
-        self.transport.execute(&call).await.map(drop)
+        self.transport.no_content(&call).await
     }
 
     async fn page<T: DeserializeOwned>(
@@ -270,8 +270,8 @@ impl Agreements<'_> {
 
 impl HeySignClient {
     async fn agreement(&self, call: Call) -> Result<Agreement> {
-        let value: serde_json::Value = self.single(call).await?;
-        agreement_from_value(value)
+        let value: serde_json::Value = self.single(call.clone()).await?;
+        read_answer(&call, agreement_from_value(value))
     }
 }
 

@@ -122,7 +122,20 @@ impl Transport {
     /// Sends `call` and decodes the JSON answer.
     pub(crate) async fn json<T: DeserializeOwned>(&self, call: &Call) -> Result<T> {
         let body = self.execute(call).await?;
-        decode(&body, call.operation)
+        read_answer(call, decode(&body, call.operation))
+    }
+
+    /// Sends a call HeySign answers with no content (204). A body, when there is one, must at
+    /// least be JSON: success is not reported on an answer the adapter cannot read.
+    pub(crate) async fn no_content(&self, call: &Call) -> Result<()> {
+        let body = self.execute(call).await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        read_answer(
+            call,
+            decode::<serde::de::IgnoredAny>(&body, call.operation).map(drop),
+        )
     }
 
     /// Sends `call`, retrying as its [`Repeat`] allows, and returns the body of a successful
@@ -166,7 +179,7 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         let safe = call.repeat == Repeat::Safe;
-        let body = read_capped(response, safe, call.operation).await?;
+        let body = read_answer(call, read_capped(response, safe, call.operation).await)?;
         if status.is_success() {
             return Ok(body);
         }
@@ -236,6 +249,23 @@ impl fmt::Debug for Transport {
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
+}
+
+/// The result of reading the answer to `call`. A call that is not repeated once it may have
+/// arrived (a create, an upload, a submit) may have been carried out when its answer cannot be
+/// read (not JSON, the wrong shape, too large): the caller is told the outcome is unknown.
+pub(crate) fn read_answer<T>(call: &Call, read: Result<T>) -> Result<T> {
+    read.map_err(|err| match (call.repeat, err.kind()) {
+        (Repeat::OnlyIfUnsent, ErrorKind::UnexpectedResponse { message }) => {
+            Error::outcome_unknown(
+                call.operation,
+                format!("the answer cannot be read: {message}"),
+            )
+            .with_provider(PROVIDER)
+            .with_source(err)
+        }
+        _ => err,
+    })
 }
 
 /// Decodes a JSON answer, or says what was wrong with it.

@@ -137,7 +137,7 @@ impl Http {
                     if result.as_ref().is_err_and(may_have_reached_leap) {
                         seen.store(true, Ordering::Relaxed);
                     }
-                    result.map(drop)
+                    result.and_then(|body| no_content(operation, &body))
                 }
             })
             .await;
@@ -251,6 +251,16 @@ async fn read_body(operation: Operation, response: &mut reqwest::Response) -> Re
             .with_provider(PROVIDER));
         }
         body.extend_from_slice(&chunk);
+    }
+}
+
+/// Cancel and delete answer 204. A body, when there is one, must at least be JSON: success is
+/// not reported on an answer the adapter cannot read (it may be a refusal in another shape).
+fn no_content(operation: Operation, body: &[u8]) -> Result<()> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(())
+    } else {
+        parse_json(operation, body).map(drop)
     }
 }
 
