@@ -277,7 +277,8 @@ impl HeySignClient {
 
 /// Decodes an agreement and keeps every field as sent in `raw`.
 fn agreement_from_value(value: serde_json::Value) -> Result<Agreement> {
-    let mut agreement: Agreement = serde_json::from_value(value.clone()).map_err(|e| {
+    // Read from a borrow: the tree is kept as `raw`, not copied to be consumed.
+    let mut agreement = <Agreement as serde::Deserialize>::deserialize(&value).map_err(|e| {
         Error::unexpected_response(format!("agreement: {e}")).with_provider(PROVIDER)
     })?;
     agreement.raw = value;

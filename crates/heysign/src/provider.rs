@@ -224,11 +224,14 @@ impl SigningProvider for HeySign {
         new.documents = documents;
         new.metadata = metadata;
         new.notifications = Some(Notifications::new(NotificationType::Email));
-        let draft = self.client.agreements().create(&new).await?;
+        let mut draft = self.client.agreements().create(&new).await?;
 
         match self.complete_draft(&draft.id, request).await {
             Ok(signees) => {
+                // The draft's JSON moves into the envelope rather than being copied.
+                let raw = std::mem::take(&mut draft.raw);
                 let mut envelope = mapping::envelope(&draft, &signees);
+                envelope.raw = raw;
                 // Submitting answers with no body; the documented effect is that the agreement
                 // and its signees are now pending.
                 envelope.status = EnvelopeStatus::Sent;
@@ -252,14 +255,18 @@ impl SigningProvider for HeySign {
 
     async fn get(&self, id: &EnvelopeId) -> Result<Envelope> {
         let agreement_id = AgreementId::new(id.as_str());
-        let agreement = self.client.agreements().get(&agreement_id).await?;
+        let mut agreement = self.client.agreements().get(&agreement_id).await?;
         let signees: Vec<Signee> = self
             .client
             .signees()
             .list_all(ListParams::new().agreement(agreement_id))
             .try_collect()
             .await?;
-        Ok(mapping::envelope(&agreement, &signees))
+        // The agreement's JSON moves into the envelope rather than being copied.
+        let raw = std::mem::take(&mut agreement.raw);
+        let mut envelope = mapping::envelope(&agreement, &signees);
+        envelope.raw = raw;
+        Ok(envelope)
     }
 
     async fn cancel(&self, id: &EnvelopeId) -> Result<()> {

@@ -1,7 +1,7 @@
 //! The typed client of the four documented operations.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use reqwest::multipart::{Form, Part};
 use signing_core::{Error, ErrorKind, Result};
@@ -57,9 +57,13 @@ impl LeapSignClient {
     /// [`ErrorKind::OutcomeUnknown`]: a project may exist, and only the caller can decide
     /// whether to send again.
     pub async fn launch_new(&self, request: &LaunchRequest) -> Result<ProcessData> {
-        let build_form = || launch_form(request);
-        // A refusal of the form itself is found before anything is sent.
-        drop(build_form()?);
+        // Built before anything is sent, so a refusal of the form itself costs no request; the
+        // first attempt sends this one, and only a repeat builds another.
+        let first = Mutex::new(Some(launch_form(request)?));
+        let build_form = || {
+            let built = first.lock().unwrap_or_else(PoisonError::into_inner).take();
+            built.map_or_else(|| launch_form(request), Ok)
+        };
         let raw = self.http.launch(LAUNCH_NEW, &build_form).await?;
         process_data(raw)
             .map_err(|err| Error::outcome_unknown("launch-new", err.to_string()).with_source(err))

@@ -445,6 +445,11 @@ impl ProcessData {
     pub fn raw(&self) -> &Value {
         &self.raw
     }
+
+    /// Takes the JSON out, leaving `Null`: handing it on costs no copy of the tree.
+    pub(crate) fn take_raw(&mut self) -> Value {
+        std::mem::take(&mut self.raw)
+    }
 }
 
 /// The `document` of the process data.

@@ -164,14 +164,14 @@ impl SigningProvider for LeapSign {
     async fn send(&self, request: &NewEnvelope) -> Result<Envelope> {
         let launch = self.launch_request(request)?;
         let data = self.inner.client.launch_new(&launch).await?;
-        let mut envelope = to_envelope(&data);
+        let mut envelope = to_envelope(data);
         envelope.reference = request.reference().map(str::to_owned);
         Ok(envelope)
     }
 
     async fn get(&self, id: &EnvelopeId) -> Result<Envelope> {
         let data = self.inner.client.process_data(&ProjectId::from(id)).await?;
-        Ok(to_envelope(&data))
+        Ok(to_envelope(data))
     }
 
     async fn cancel(&self, id: &EnvelopeId) -> Result<()> {
@@ -232,9 +232,9 @@ impl SigningProvider for LeapSign {
     }
 }
 
-/// Process data as an [`Envelope`]: statuses mapped, signers in signing order, the JSON kept
-/// as `raw`.
-pub(crate) fn to_envelope(data: &ProcessData) -> Envelope {
+/// Process data as an [`Envelope`]: statuses mapped, signers in signing order, the JSON moved
+/// (not copied) into `raw`.
+pub(crate) fn to_envelope(mut data: ProcessData) -> Envelope {
     let status = match &data.status {
         ProjectStatus::InProgress => EnvelopeStatus::Sent,
         ProjectStatus::Completed => EnvelopeStatus::Completed,
@@ -250,7 +250,7 @@ pub(crate) fn to_envelope(data: &ProcessData) -> Envelope {
     envelope.created_at = data.created_at;
     envelope.completed_at = data.completed_at;
     envelope.updated_at = data.cancelled_at.or(data.completed_at).or(data.created_at);
-    envelope.raw = data.raw().clone();
+    envelope.raw = data.take_raw();
     envelope
 }
 
@@ -291,7 +291,7 @@ mod tests {
                 {"order": 4, "email": "d@example.com", "status": "ON_HOLD", "signed": false},
             ]}
         });
-        let envelope = to_envelope(&ProcessData::from_json(raw.clone()).unwrap());
+        let envelope = to_envelope(ProcessData::from_json(raw.clone()).unwrap());
         assert_eq!(envelope.id.as_str(), "p-1");
         assert_eq!(envelope.provider, "leap-sign");
         assert_eq!(envelope.title.as_deref(), Some("NDA"));
@@ -320,7 +320,7 @@ mod tests {
             ("PAUSED", EnvelopeStatus::Other("PAUSED".into())),
         ] {
             let data = ProcessData::from_json(json!({"projectId": "p", "status": leap})).unwrap();
-            assert_eq!(to_envelope(&data).status, core);
+            assert_eq!(to_envelope(data).status, core);
         }
     }
 

@@ -27,7 +27,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
 use time::OffsetDateTime;
@@ -40,6 +40,11 @@ pub const HEADER_TIMESTAMP: &str = "webhook-timestamp";
 pub const HEADER_SIGNATURE: &str = "webhook-signature";
 /// How far a timestamp may be from now, either way, before the webhook is refused.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+// The header names, parsed once: looking a header up by `&str` parses the name every time.
+const ID_NAME: HeaderName = HeaderName::from_static(HEADER_ID);
+const TIMESTAMP_NAME: HeaderName = HeaderName::from_static(HEADER_TIMESTAMP);
+const SIGNATURE_NAME: HeaderName = HeaderName::from_static(HEADER_SIGNATURE);
 
 const SECRET_PREFIX: &str = "whsec_";
 const SIGNATURE_LEN: usize = 32;
@@ -148,12 +153,17 @@ impl WebhookSecret {
     }
 
     fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
+        self.mac_text(id, &timestamp.to_string(), body)
+    }
+
+    /// The MAC over `{id}.{timestamp}.{body}`, with the timestamp already in decimal.
+    fn mac_text(&self, id: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
         // HMAC takes keys of any length, so this cannot fail.
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.key.expose_secret())
             .expect("HMAC accepts any key length");
         mac.update(id.as_bytes());
         mac.update(b".");
-        mac.update(timestamp.to_string().as_bytes());
+        mac.update(timestamp.as_bytes());
         mac.update(b".");
         mac.update(body);
         mac
@@ -283,18 +293,18 @@ impl WebhookVerifier {
         body: &[u8],
         now: OffsetDateTime,
     ) -> Result<VerifiedWebhook, WebhookError> {
-        let id = header(headers, HEADER_ID)?;
-        let raw_timestamp = header(headers, HEADER_TIMESTAMP)?;
-        // A proxy may split one list over several header lines: read them all.
-        let mut signatures = String::new();
-        for value in headers.get_all(HEADER_SIGNATURE) {
+        let id = header(headers, &ID_NAME, HEADER_ID)?;
+        let raw_timestamp = header(headers, &TIMESTAMP_NAME, HEADER_TIMESTAMP)?;
+        // A proxy may split one list over several header lines: read them all, in place.
+        let signature_values = headers.get_all(&SIGNATURE_NAME);
+        let mut any_signature = false;
+        for value in &signature_values {
             let value = value
                 .to_str()
                 .map_err(|_| WebhookError::InvalidHeader(HEADER_SIGNATURE))?;
-            signatures.push(' ');
-            signatures.push_str(value);
+            any_signature |= !value.trim().is_empty();
         }
-        if signatures.trim().is_empty() {
+        if !any_signature {
             return Err(WebhookError::MissingHeader(HEADER_SIGNATURE));
         }
 
@@ -316,16 +326,27 @@ impl WebhookVerifier {
             });
         }
 
-        let candidates = parse_signatures(&signatures)?;
-        let macs: Vec<_> = self
-            .secrets
+        let entries = signature_values
             .iter()
-            .map(|secret| secret.mac(id, timestamp, body))
-            .collect();
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(' '));
+        let candidates = parse_signatures(entries)?;
+        // The signed text is the header's own digits when they are already the canonical
+        // decimal form (the usual case), so no string is formatted per delivery.
+        let canonical = raw_timestamp == "0" || !raw_timestamp.starts_with('0');
+        let formatted;
+        let timestamp_text = if canonical {
+            raw_timestamp
+        } else {
+            formatted = timestamp.to_string();
+            &formatted
+        };
         // Every candidate is compared against every secret, in constant time per comparison.
-        let matched = candidates.iter().any(|candidate| {
-            macs.iter()
-                .any(|mac| mac.clone().verify_slice(candidate).is_ok())
+        let matched = self.secrets.iter().any(|secret| {
+            let mac = secret.mac_text(id, timestamp_text, body);
+            candidates
+                .iter()
+                .any(|candidate| mac.clone().verify_slice(candidate).is_ok())
         });
         if !matched {
             return Err(WebhookError::SignatureMismatch);
@@ -348,8 +369,12 @@ impl fmt::Debug for WebhookVerifier {
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, WebhookError> {
-    let value = headers.get(name).ok_or(WebhookError::MissingHeader(name))?;
+fn header<'a>(
+    headers: &'a HeaderMap,
+    key: &HeaderName,
+    name: &'static str,
+) -> Result<&'a str, WebhookError> {
+    let value = headers.get(key).ok_or(WebhookError::MissingHeader(name))?;
     let value = value
         .to_str()
         .map_err(|_| WebhookError::InvalidHeader(name))?
@@ -370,19 +395,29 @@ fn parse_timestamp(raw: &str) -> Result<i64, WebhookError> {
     Ok(timestamp)
 }
 
-/// The decoded `v1` signatures of a `webhook-signature` header. Other versions are ignored.
-fn parse_signatures(header: &str) -> Result<Vec<Vec<u8>>, WebhookError> {
-    let mut decoded = Vec::new();
+/// The decoded `v1` signatures among the space-separated entries of `webhook-signature`.
+/// Other versions are ignored.
+fn parse_signatures<'a>(
+    entries: impl Iterator<Item = &'a str>,
+) -> Result<Vec<[u8; SIGNATURE_LEN]>, WebhookError> {
+    let mut decoded = Vec::with_capacity(1);
     let mut malformed = false;
-    for entry in header.split(' ').filter(|e| !e.is_empty()) {
+    // Room for a few bytes more than a signature, so that a longer value decodes (and is
+    // refused for its length) instead of failing for want of space.
+    let mut buffer = [0_u8; SIGNATURE_LEN + 4];
+    for entry in entries.filter(|e| !e.is_empty()) {
         let Some((version, signature)) = entry.split_once(',') else {
             continue;
         };
         if version != "v1" {
             continue;
         }
-        match BASE64.decode(signature) {
-            Ok(bytes) if bytes.len() == SIGNATURE_LEN => decoded.push(bytes),
+        match BASE64.decode_slice(signature, &mut buffer) {
+            Ok(SIGNATURE_LEN) => {
+                let mut bytes = [0_u8; SIGNATURE_LEN];
+                bytes.copy_from_slice(&buffer[..SIGNATURE_LEN]);
+                decoded.push(bytes);
+            }
             _ => malformed = true,
         }
     }
