@@ -25,6 +25,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use signing::testkit::memory::{MemoryProvider, SignerAction};
 use signing::testkit::webhooks::tamper;
+use signing::webhook::WebhookError;
 use signing::{Document, ErrorKind, NewEnvelope, Signer, SigningProvider, WebhookRequest};
 
 /// What the receiver shares between requests.
@@ -42,6 +43,16 @@ async fn receive(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Sta
     let request = WebhookRequest::new(headers, body);
     let events = match app.provider.parse_webhook(&request).await {
         Ok(events) => events,
+        // A provider guarding against replays refuses a delivery it saw before; it did arrive,
+        // so a 2xx stops the redeliveries.
+        Err(err)
+            if matches!(
+                err.kind(),
+                ErrorKind::WebhookVerification(WebhookError::Replayed(_))
+            ) =>
+        {
+            return StatusCode::NO_CONTENT;
+        }
         Err(err) if matches!(err.kind(), ErrorKind::WebhookVerification(_)) => {
             app.log.lock().unwrap().push(format!("refused: {err}"));
             return StatusCode::UNAUTHORIZED;

@@ -196,8 +196,12 @@ impl HeySignBuilder {
         self
     }
 
-    /// Refuses webhooks already processed (by `webhook-id`) with
+    /// Refuses webhooks already received (by `webhook-id`) with
     /// [`WebhookError::Replayed`](signing_core::webhook::WebhookError::Replayed).
+    ///
+    /// Off by default: a delivery counts as seen as soon as `parse_webhook` returns it, so an
+    /// application whose processing can fail after that should rather drop duplicates by event
+    /// id in its own store, in the same transaction as their effect.
     #[must_use]
     pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
         self.replay_guard = Some(guard);
