@@ -3,14 +3,15 @@
 //! Only the launch-new form is published. The process data, the callback body and the error
 //! body are the project's recorded assumptions (see the crate's "Assumptions"); each lives in
 //! exactly one type here so a correction is one edit. Reading is lenient: unknown fields are
-//! kept in `extra`, unknown status strings become `Other`, and a missing optional field is
-//! `None` rather than an error.
+//! ignored here and kept in the JSON as received ([`ProcessData::raw`]), unknown status strings
+//! become `Other`, and a missing optional field is `None` rather than an error. (Unknown fields
+//! are not collected per type: serde's `flatten` would buffer every answer a second time.)
 
 use std::fmt;
 
 use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use signing_core::{EnvelopeId, Party, Signer};
 use time::OffsetDateTime;
 
@@ -426,9 +427,6 @@ pub struct ProcessData {
     /// `workflow`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub workflow: Workflow,
-    /// Fields this version does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
     #[serde(skip)]
     raw: Value,
 }
@@ -466,9 +464,6 @@ pub struct DocumentInfo {
     /// `size` in bytes.
     #[serde(default)]
     pub size: Option<u64>,
-    /// Fields this version does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 /// The `workflow` of the process data.
@@ -478,9 +473,6 @@ pub struct Workflow {
     /// `signers`, in signing order.
     #[serde(default, deserialize_with = "null_as_default")]
     pub signers: Vec<WorkflowSigner>,
-    /// Fields this version does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 /// One signer in the process data's workflow.
@@ -515,9 +507,6 @@ pub struct WorkflowSigner {
     /// `signedAt` (RFC 3339).
     #[serde(default, with = "lenient_time")]
     pub signed_at: Option<OffsetDateTime>,
-    /// Fields this version does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 /// The body LEAP posts to `signTasksCompletedCallbackUrl` (not published; assumed
@@ -531,9 +520,6 @@ pub struct CallbackBody {
     /// `status`, when sent as a string (`COMPLETED`). Only a hint: the process data decides.
     #[serde(default, deserialize_with = "string_status")]
     pub status: Option<ProjectStatus>,
-    /// Fields this version does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 /// The body of every LEAP error response (assumed `{"status", "error", "message"}`).
@@ -661,8 +647,9 @@ mod tests {
             Some(SignerTaskStatus::Other("DELEGATED".into()))
         );
         assert_eq!(signer.signed_at, None);
-        assert_eq!(signer.extra["reminders"], 2);
-        assert_eq!(data.extra["brandNew"], json!({"x": 1}));
+        // Fields this version does not know stay reachable in the JSON as received.
+        assert_eq!(data.raw()["workflow"]["signers"][0]["reminders"], 2);
+        assert_eq!(data.raw()["brandNew"], json!({"x": 1}));
         assert_eq!(data.raw(), &raw);
         assert!(ProcessData::from_json(json!({"status": "IN_PROGRESS"})).is_err());
     }
