@@ -387,8 +387,8 @@ open_status! {
 
 /// A signing process as "get process data" and launch-new return it.
 ///
-/// The structure is not published; the field names are the project's assumption. Unknown
-/// fields are kept in [`extra`](Self::extra) and the whole answer in [`raw`](Self::raw).
+/// The structure is not published; the field names are the project's assumption. Fields this
+/// version does not know are not modelled; the whole answer is kept in [`raw`](Self::raw).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
