@@ -3,12 +3,13 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use signing_core::{Error, ErrorKind, Result};
-use tokio::sync::Mutex;
 use url::Url;
 
 use crate::http::{PROVIDER, read_capped, transport_error};
@@ -18,16 +19,17 @@ use crate::model::OAuthError;
 /// expires on the way.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// A bearer token and when to stop using it.
-#[derive(Clone)]
+/// A bearer token, as the `Authorization` header every call sends, and when to stop using it.
 pub(crate) struct Token {
-    pub(crate) value: SecretString,
+    /// `Bearer <token>`, built once per token rather than once per call, and marked sensitive
+    /// so that it is never logged.
+    pub(crate) authorization: HeaderValue,
     refresh_at: Instant,
 }
 
 impl Token {
-    pub(crate) fn is_same(&self, other: &Token) -> bool {
-        self.value.expose_secret() == other.value.expose_secret()
+    fn is_valid(&self) -> bool {
+        Instant::now() < self.refresh_at
     }
 }
 
@@ -44,9 +46,11 @@ pub(crate) struct TokenSource {
     client_id: String,
     client_secret: SecretString,
     timeout: Duration,
-    // Held across the token request: concurrent callers wait for the one fetch in flight
-    // instead of each minting a token.
-    cached: Mutex<Option<Token>>,
+    /// The token in use. Read by every call, so it is a plain lock held only to clone an `Arc`.
+    current: Mutex<Option<Arc<Token>>>,
+    /// Held across the token request: concurrent callers wait for the one fetch in flight
+    /// instead of each minting a token.
+    fetching: tokio::sync::Mutex<()>,
     fetches: AtomicUsize,
 }
 
@@ -64,30 +68,48 @@ impl TokenSource {
             client_id,
             client_secret,
             timeout,
-            cached: Mutex::new(None),
+            current: Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
             fetches: AtomicUsize::new(0),
         }
     }
 
     /// A valid token, from the cache or freshly minted.
-    pub(crate) async fn token(&self) -> Result<Token> {
-        let mut cached = self.cached.lock().await;
-        if let Some(token) = cached.as_ref()
-            && Instant::now() < token.refresh_at
-        {
-            return Ok(token.clone());
+    pub(crate) async fn token(&self) -> Result<Arc<Token>> {
+        if let Some(token) = self.valid() {
+            return Ok(token);
         }
-        let token = self.fetch().await?;
-        *cached = Some(token.clone());
+        let _fetching = self.fetching.lock().await;
+        // The caller that held the lock before this one may have fetched a token already.
+        if let Some(token) = self.valid() {
+            return Ok(token);
+        }
+        let token = Arc::new(self.fetch().await?);
+        *self.current() = Some(Arc::clone(&token));
         Ok(token)
     }
 
     /// Forgets `stale` (the API refused it), unless another caller already replaced it.
-    pub(crate) async fn invalidate(&self, stale: &Token) {
-        let mut cached = self.cached.lock().await;
-        if cached.as_ref().is_some_and(|token| token.is_same(stale)) {
-            *cached = None;
+    pub(crate) fn invalidate(&self, stale: &Arc<Token>) {
+        let mut current = self.current();
+        if current
+            .as_ref()
+            .is_some_and(|token| Arc::ptr_eq(token, stale))
+        {
+            *current = None;
         }
+    }
+
+    fn valid(&self) -> Option<Arc<Token>> {
+        self.current()
+            .as_ref()
+            .filter(|token| token.is_valid())
+            .map(Arc::clone)
+    }
+
+    fn current(&self) -> std::sync::MutexGuard<'_, Option<Arc<Token>>> {
+        // The lock guards one assignment; a panic elsewhere cannot leave it half-written.
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How many token requests were made.
@@ -134,10 +156,19 @@ impl TokenSource {
         let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
             Error::unexpected_response(format!("token response: {e}")).with_provider(PROVIDER)
         })?;
+        let mut authorization =
+            HeaderValue::try_from(format!("Bearer {}", parsed.access_token.expose_secret()))
+                .map_err(|_| {
+                    Error::unexpected_response(
+                        "token response: the access token cannot be sent in a header",
+                    )
+                    .with_provider(PROVIDER)
+                })?;
+        authorization.set_sensitive(true);
         let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
         let margin = REFRESH_MARGIN.min(lifetime / 2);
         Ok(Token {
-            value: parsed.access_token,
+            authorization,
             refresh_at: (started + lifetime).checked_sub(margin).unwrap_or(started),
         })
     }

@@ -7,11 +7,13 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
-use signing_core::{Error, Result};
+use serde_json::value::RawValue;
+use signing_core::{Error, RawJson, Result};
 
 use crate::http::{Call, FilePart, PROVIDER, Transport, decode, read_answer};
 use crate::model::{
@@ -240,14 +242,14 @@ impl Agreements<'_> {
 
     /// One page of agreements.
     pub async fn list(&self, params: &ListParams) -> Result<ListPage<Agreement>> {
-        let page: ListPage<serde_json::Value> = self
-            .client
-            .page(paths::AGREEMENTS, params, "list agreements")
-            .await?;
+        let call =
+            Call::new(Method::GET, paths::AGREEMENTS, "list agreements").query(params.to_query());
+        let body = self.client.transport.execute(&call).await?;
+        let page: ListPage<&RawValue> = decode(&body, call.operation)?;
         let data = page
             .data
             .into_iter()
-            .map(agreement_from_value)
+            .map(|item| agreement_from_raw(&body, item))
             .collect::<Result<_>>()?;
         Ok(ListPage {
             data,
@@ -262,26 +264,32 @@ impl Agreements<'_> {
         &self,
         params: ListParams,
     ) -> impl Stream<Item = Result<Agreement>> + Send + '_ {
-        self.client
-            .all_pages::<serde_json::Value>(paths::AGREEMENTS, params, "list agreements")
-            .and_then(|value| async move { agreement_from_value(value) })
+        paginate(params, move |params| async move {
+            let page = self.list(&params).await?;
+            Ok((page.data, page.total_items))
+        })
     }
 }
 
 impl HeySignClient {
+    /// Sends a call answered with `{"data": agreement}` and reads the agreement.
     async fn agreement(&self, call: Call) -> Result<Agreement> {
-        let value: serde_json::Value = self.single(call.clone()).await?;
-        read_answer(&call, agreement_from_value(value))
+        let body = self.transport.execute(&call).await?;
+        let read = decode::<Single<&RawValue>>(&body, call.operation)
+            .and_then(|wrapped| agreement_from_raw(&body, wrapped.data));
+        read_answer(&call, read)
     }
 }
 
-/// Decodes an agreement and keeps every field as sent in `raw`.
-fn agreement_from_value(value: serde_json::Value) -> Result<Agreement> {
-    // Read from a borrow: the tree is kept as `raw`, not copied to be consumed.
-    let mut agreement = <Agreement as serde::Deserialize>::deserialize(&value).map_err(|e| {
+/// Decodes an agreement found in `body`, keeping its JSON text (shared with `body`, not copied)
+/// as `raw`, with every field as sent.
+fn agreement_from_raw(body: &Bytes, item: &RawValue) -> Result<Agreement> {
+    // `item` was read from `body` without copying, so it lies within it.
+    let text = body.slice_ref(item.get().as_bytes());
+    let (mut agreement, raw) = RawJson::decode::<Agreement>(text).map_err(|e| {
         Error::unexpected_response(format!("agreement: {e}")).with_provider(PROVIDER)
     })?;
-    agreement.raw = value;
+    agreement.raw = raw;
     Ok(agreement)
 }
 

@@ -6,7 +6,6 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::{Method, StatusCode};
-use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use signing_core::{Error, ErrorKind, Result, RetryPolicy, TransportKind, parse_retry_after};
 use url::Url;
@@ -161,7 +160,7 @@ impl Transport {
         let mut response = self.send_once(call, &token).await?;
         if response.status() == StatusCode::UNAUTHORIZED {
             // The token may have been revoked or expired early: mint another, once.
-            self.auth.invalidate(&token).await;
+            self.auth.invalidate(&token);
             let token = self.auth.token().await?;
             response = self.send_once(call, &token).await?;
         }
@@ -205,7 +204,7 @@ impl Transport {
         let mut request = self
             .http
             .request(call.method.clone(), url)
-            .bearer_auth(token.value.expose_secret())
+            .header(reqwest::header::AUTHORIZATION, token.authorization.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .timeout(self.timeout);
         if !call.query.is_empty() {
@@ -269,7 +268,7 @@ pub(crate) fn read_answer<T>(call: &Call, read: Result<T>) -> Result<T> {
 }
 
 /// Decodes a JSON answer, or says what was wrong with it.
-pub(crate) fn decode<T: DeserializeOwned>(body: &[u8], operation: &str) -> Result<T> {
+pub(crate) fn decode<'a, T: serde::Deserialize<'a>>(body: &'a [u8], operation: &str) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         Error::unexpected_response(format!(
             "{operation}: the answer is not the expected JSON: {e}"
@@ -306,18 +305,32 @@ pub(crate) async fn read_capped(
     {
         return Err(too_large(operation));
     }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| transport_error(&e, safe, operation))?
-    {
+    let read_error = |e: reqwest::Error| transport_error(&e, safe, operation);
+    let Some(first) = response.chunk().await.map_err(read_error)? else {
+        return Ok(Bytes::new());
+    };
+    let Some(mut chunk) = response.chunk().await.map_err(read_error)? else {
+        // Answers this small arrive in one piece: it is handed on as it is, not copied.
+        return cap(first, operation);
+    };
+    let mut body = BytesMut::from(cap(first, operation)?);
+    loop {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Err(too_large(operation));
         }
         body.extend_from_slice(&chunk);
+        match response.chunk().await.map_err(read_error)? {
+            Some(next) => chunk = next,
+            None => return Ok(body.freeze()),
+        }
     }
-    Ok(body.freeze())
+}
+
+fn cap(body: Bytes, operation: &str) -> Result<Bytes> {
+    if body.len() > MAX_RESPONSE_BYTES {
+        return Err(too_large(operation));
+    }
+    Ok(body)
 }
 
 fn too_large(operation: &str) -> Error {

@@ -1,8 +1,8 @@
 //! Translating HeySign's objects and webhook events into the provider-neutral types.
 
 use signing_core::{
-    Envelope, EnvelopeId, EnvelopeSigner, EnvelopeStatus, Event, EventId, EventKind, SignerId,
-    SignerRef, SignerStatus, limits,
+    Envelope, EnvelopeId, EnvelopeSigner, EnvelopeStatus, Event, EventId, EventKind, RawJson,
+    SignerId, SignerRef, SignerStatus, limits,
 };
 
 use crate::http::PROVIDER;
@@ -74,6 +74,7 @@ pub(crate) fn envelope(agreement: &Agreement, signees: &[Signee]) -> Envelope {
         .filter(|(key, _)| !key.starts_with(limits::RESERVED_METADATA_PREFIX))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // Shares the JSON text; no copy.
     envelope.raw = agreement.raw.clone();
     envelope
 }
@@ -89,7 +90,7 @@ pub(crate) fn envelope(agreement: &Agreement, signees: &[Signee]) -> Envelope {
 /// | `signee.signsession.created` | `SignerViewed` (the signee opened the document) |
 /// | `signee.signsession.completed` | `SignerSigned` |
 /// | `agreement.submitted`, `agreement.updated`, `document.created`, `signee.created`, unknown | `Other(type)` |
-pub(crate) fn event(webhook_id: &str, payload: &WebhookPayload, raw: serde_json::Value) -> Event {
+pub(crate) fn event(webhook_id: &str, payload: &WebhookPayload, raw: RawJson) -> Event {
     let data = &payload.data;
     let kind = match payload.event_type.as_str() {
         "agreement.created" => EventKind::Created,
@@ -124,13 +125,13 @@ pub(crate) fn event(webhook_id: &str, payload: &WebhookPayload, raw: serde_json:
 mod tests {
     use super::*;
 
-    fn payload(event_type: &str, data: &serde_json::Value) -> (WebhookPayload, serde_json::Value) {
+    fn payload(event_type: &str, data: &serde_json::Value) -> (WebhookPayload, RawJson) {
         let raw = serde_json::json!({
             "type": event_type,
             "timestamp": "2026-01-02T03:04:05Z",
             "data": data.clone(),
         });
-        (serde_json::from_value(raw.clone()).unwrap(), raw)
+        RawJson::decode(raw.to_string()).unwrap()
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use signing_core::RawJson;
 use time::OffsetDateTime;
 
 /// String metadata attached to agreements, documents, files and signees.
@@ -228,7 +229,7 @@ pub struct Agreement {
     pub metadata: Metadata,
     /// Every field as sent, including those not modelled here.
     #[serde(skip)]
-    pub raw: serde_json::Value,
+    pub raw: RawJson,
 }
 
 /// A document of an agreement, backed by an uploaded file.

@@ -9,8 +9,8 @@ use futures_util::future::try_join_all;
 use signing_core::webhook::{WebhookError, WebhookVerifier};
 use signing_core::{
     Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, EnvelopeStatus, Error, Event,
-    ListQuery, NationalId, NewEnvelope, Operation, Page, ReplayGuard, Result, SignerStatus,
-    SigningProvider, WebhookRequest,
+    ListQuery, NationalId, NewEnvelope, Operation, Page, RawJson, ReplayGuard, Result,
+    SignerStatus, SigningProvider, WebhookRequest,
 };
 
 use crate::client::HeySignClient;
@@ -224,14 +224,11 @@ impl SigningProvider for HeySign {
         new.documents = documents;
         new.metadata = metadata;
         new.notifications = Some(Notifications::new(NotificationType::Email));
-        let mut draft = self.client.agreements().create(&new).await?;
+        let draft = self.client.agreements().create(&new).await?;
 
         match self.complete_draft(&draft.id, request).await {
             Ok(signees) => {
-                // The draft's JSON moves into the envelope rather than being copied.
-                let raw = std::mem::take(&mut draft.raw);
                 let mut envelope = mapping::envelope(&draft, &signees);
-                envelope.raw = raw;
                 // Submitting answers with no body; the documented effect is that the agreement
                 // and its signees are now pending.
                 envelope.status = EnvelopeStatus::Sent;
@@ -255,18 +252,14 @@ impl SigningProvider for HeySign {
 
     async fn get(&self, id: &EnvelopeId) -> Result<Envelope> {
         let agreement_id = AgreementId::new(id.as_str());
-        let mut agreement = self.client.agreements().get(&agreement_id).await?;
+        let agreement = self.client.agreements().get(&agreement_id).await?;
         let signees: Vec<Signee> = self
             .client
             .signees()
             .list_all(ListParams::new().agreement(agreement_id))
             .try_collect()
             .await?;
-        // The agreement's JSON moves into the envelope rather than being copied.
-        let raw = std::mem::take(&mut agreement.raw);
-        let mut envelope = mapping::envelope(&agreement, &signees);
-        envelope.raw = raw;
-        Ok(envelope)
+        Ok(mapping::envelope(&agreement, &signees))
     }
 
     async fn cancel(&self, id: &EnvelopeId) -> Result<()> {
@@ -335,10 +328,8 @@ impl SigningProvider for HeySign {
         let invalid = |reason: String| {
             Error::from(WebhookError::InvalidPayload(reason)).with_provider(PROVIDER)
         };
-        let raw: serde_json::Value =
-            serde_json::from_slice(&request.body).map_err(|e| invalid(e.to_string()))?;
-        let payload: WebhookPayload =
-            serde_json::from_value(raw.clone()).map_err(|e| invalid(e.to_string()))?;
+        let (payload, raw) = RawJson::decode::<WebhookPayload>(request.body.clone())
+            .map_err(|e| invalid(e.to_string()))?;
         if let Some(guard) = &self.replay_guard
             && !guard.first_seen(&verified.id).await?
         {

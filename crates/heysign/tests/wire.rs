@@ -128,6 +128,8 @@ async fn send_speaks_the_documented_wire_format() {
         .unwrap();
     let envelope = provider(&server).send(&request).await.unwrap();
     assert_eq!(envelope.id.as_str(), AGREEMENT);
+    // `raw` is the agreement exactly as answered, without the `{"data": ...}` wrapper.
+    assert_eq!(envelope.raw, agreement("Draft"));
 
     // The token: form fields as documented, on the auth host.
     let token = requests_to(&server, "POST", "/oauth/token").await;
@@ -340,7 +342,7 @@ async fn typed_client_requests() {
         .unwrap();
     assert_eq!(page.total_items, Some(11));
     assert_eq!(page.data[0].id, AgreementId::new(AGREEMENT));
-    assert_eq!(page.data[0].raw["issuer"], "Acme AB");
+    assert_eq!(page.data[0].raw.to_value().unwrap()["issuer"], "Acme AB");
     let list = &requests_to(&server, "GET", "/v1/agreements").await[0];
     assert_eq!(
         list.url.query(),
@@ -476,4 +478,51 @@ async fn errors_keep_the_status_and_the_problem_detail() {
         assert!(err.to_string().contains(detail), "{err}");
         assert_eq!(err.provider(), Some("heysign"));
     }
+}
+
+#[tokio::test]
+async fn answers_are_read_whole_and_capped() {
+    let server = server().await;
+    // About 1 MB: more than one read from the connection, so the pieces are put together.
+    let mut large = agreement("Pending");
+    large["metadata"]["notes"] = Value::String("x".repeat(1_000_000));
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/agreements/{AGREEMENT}")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": large, "type": "agreement"})),
+        )
+        .mount(&server)
+        .await;
+    let read = provider(&server)
+        .client()
+        .agreements()
+        .get(&AgreementId::new(AGREEMENT))
+        .await
+        .unwrap();
+    assert_eq!(read.metadata["notes"].len(), 1_000_000);
+    assert_eq!(read.raw, large);
+
+    // Over the 8 MiB cap: refused, not read into memory.
+    let server = self::server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/agreements/{AGREEMENT}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"id": AGREEMENT, "status": "Pending", "padding": "x".repeat(9 * 1024 * 1024)}
+        })))
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .client()
+        .agreements()
+        .get(&AgreementId::new(AGREEMENT))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            signing_core::ErrorKind::UnexpectedResponse { .. }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("larger than"), "{err}");
 }

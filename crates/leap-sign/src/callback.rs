@@ -15,13 +15,12 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
-use serde::Deserialize as _;
-use serde_json::Value;
 use sha2::Sha256;
 use signing_core::webhook::WebhookError;
 use signing_core::{
-    EnvelopeId, Event, EventId, EventKind, ExposeSecret, NewEnvelope, SecretString,
+    EnvelopeId, Event, EventId, EventKind, ExposeSecret, NewEnvelope, RawJson, SecretString,
 };
 
 use crate::model::{CallbackBody, ProcessData, ProjectId};
@@ -104,10 +103,8 @@ impl CallbackConfig {
 }
 
 /// Reads the callback body (`{"projectId", "status"}`).
-pub(crate) fn parse_body(body: &[u8]) -> Result<(CallbackBody, Value), WebhookError> {
-    let raw: Value = serde_json::from_slice(body)
-        .map_err(|err| WebhookError::InvalidPayload(format!("the body is not JSON: {err}")))?;
-    let parsed = CallbackBody::deserialize(&raw).map_err(|err| {
+pub(crate) fn parse_body(body: &Bytes) -> Result<(CallbackBody, RawJson), WebhookError> {
+    let (parsed, raw) = RawJson::decode::<CallbackBody>(body.clone()).map_err(|err| {
         WebhookError::InvalidPayload(format!("the body is not a LEAP callback: {err}"))
     })?;
     if parsed.project_id.as_str().is_empty() {
@@ -135,7 +132,7 @@ pub(crate) fn completed_event_id(project: &ProjectId) -> EventId {
 }
 
 /// The verified `completed` event of a project whose process data confirmed the callback.
-pub(crate) fn completed_event(data: &ProcessData, body: Value) -> Event {
+pub(crate) fn completed_event(data: &ProcessData, body: RawJson) -> Event {
     let mut event = Event::new(
         completed_event_id(&data.project_id),
         EventKind::Completed,
@@ -238,12 +235,13 @@ mod tests {
 
     #[test]
     fn bodies_need_a_project() {
+        let parse_body = |body: &'static [u8]| super::parse_body(&Bytes::from_static(body));
         let (body, raw) = parse_body(br#"{"projectId":"p-1","status":"COMPLETED","x":1}"#).unwrap();
         assert_eq!(body.project_id.as_str(), "p-1");
         assert_eq!(body.status, Some(ProjectStatus::Completed));
         let (body, _) = parse_body(br#"{"projectId":"p-1","status":2}"#).unwrap();
         assert_eq!(body.status, None, "the status is only a hint");
-        assert_eq!(raw["x"], 1);
+        assert_eq!(raw.to_value().unwrap()["x"], 1);
         for bad in [
             &b"not json"[..],
             b"{}",

@@ -3,10 +3,11 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
 use signing_core::{Error, ErrorKind, Result};
 
-use crate::http::{Http, Operation};
+use crate::http::{self, Http, Operation};
 use crate::model::{LaunchRequest, ProcessData, ProjectId, ProjectStatus};
 use crate::provider::PROVIDER;
 use crate::segment;
@@ -64,17 +65,21 @@ impl LeapSignClient {
             let built = first.lock().unwrap_or_else(PoisonError::into_inner).take();
             built.map_or_else(|| launch_form(request), Ok)
         };
-        let raw = self.http.launch(LAUNCH_NEW, &build_form).await?;
-        process_data(raw)
-            .map_err(|err| Error::outcome_unknown("launch-new", err.to_string()).with_source(err))
+        let body = self.http.launch(LAUNCH_NEW, &build_form).await?;
+        process_data(body).map_err(|err| {
+            http::outcome_unknown(&format!(
+                "LEAP answered 200 but the body could not be read ({err})"
+            ))
+            .with_source(err)
+        })
     }
 
     /// The process data of a project. An unknown or deleted id is
     /// [`ErrorKind::NotFound`].
     pub async fn process_data(&self, id: &ProjectId) -> Result<ProcessData> {
         let path = project_path(PROCESS_DATA, id)?;
-        let raw = self.http.get_json(Operation::ProcessData, &path).await?;
-        process_data(raw)
+        let body = self.http.get(Operation::ProcessData, &path).await?;
+        process_data(body)
     }
 
     /// Cancels a project so nobody can sign it any more.
@@ -121,10 +126,10 @@ fn project_path(prefix: &str, id: &ProjectId) -> Result<String> {
     Ok(format!("{prefix}{}", segment::encode(id.as_str())))
 }
 
-fn process_data(raw: serde_json::Value) -> Result<ProcessData> {
-    ProcessData::from_json(raw).map_err(|err| {
+fn process_data(body: Bytes) -> Result<ProcessData> {
+    ProcessData::from_json(body).map_err(|err| {
         Error::unexpected_response(format!(
-            "the process data does not have the expected shape: {err}"
+            "the process data is not JSON of the expected shape: {err}"
         ))
         .with_provider(PROVIDER)
     })

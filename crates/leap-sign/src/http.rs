@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::multipart::Form;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde::de::IgnoredAny;
 use signing_core::{
     Error, ErrorKind, ExposeSecret, Result, RetryPolicy, SecretString, TransportKind,
     parse_retry_after,
@@ -110,13 +110,10 @@ impl Http {
         &self.base_url
     }
 
-    /// Reads JSON with `GET`, retrying per the policy.
-    pub(crate) async fn get_json(&self, operation: Operation, path: &str) -> Result<Value> {
+    /// Reads with `GET`, retrying per the policy, and returns the answer's body.
+    pub(crate) async fn get(&self, operation: Operation, path: &str) -> Result<Bytes> {
         self.retry
-            .run(|attempt| async move {
-                let body = self.execute(operation, path, None, attempt).await?;
-                parse_json(operation, &body)
-            })
+            .run(|attempt| self.execute(operation, path, None, attempt))
             .await
     }
 
@@ -148,13 +145,13 @@ impl Http {
         }
     }
 
-    /// Sends launch-new. `form` builds a fresh body for each attempt; an attempt is repeated
-    /// only after a connect error.
+    /// Sends launch-new and returns the answer's body. `form` builds a fresh body for each
+    /// attempt; an attempt is repeated only after a connect error.
     pub(crate) async fn launch(
         &self,
         path: &str,
         form: &(dyn Fn() -> Result<Form> + Sync),
-    ) -> Result<Value> {
+    ) -> Result<Bytes> {
         let operation = Operation::LaunchNew;
         let outcome = self
             .retry
@@ -167,14 +164,9 @@ impl Http {
                 }
             })
             .await;
-        match outcome.and_then(std::convert::identity) {
-            Ok(body) => parse_json(operation, &body).map_err(|err| {
-                outcome_unknown(&format!(
-                    "LEAP answered 200 but the body could not be read ({err})"
-                ))
-            }),
-            Err(err) => Err(launch_error(err)),
-        }
+        outcome
+            .and_then(std::convert::identity)
+            .map_err(launch_error)
     }
 
     /// One attempt: sends the request and reads the whole answer. A success status gives the
@@ -234,44 +226,57 @@ impl Http {
 
 /// Reads the body up to [`MAX_RESPONSE_BODY`].
 async fn read_body(operation: Operation, response: &mut reqwest::Response) -> Result<Bytes> {
-    let mut body = BytesMut::new();
+    let read_error = |err| transport_error(operation, "reading the response", err);
+    let Some(first) = response.chunk().await.map_err(read_error)? else {
+        return Ok(Bytes::new());
+    };
+    let Some(mut chunk) = response.chunk().await.map_err(read_error)? else {
+        // Answers this small arrive in one piece: it is handed on as it is, not copied.
+        return cap(operation, first);
+    };
+    let mut body = BytesMut::from(cap(operation, first)?);
     loop {
-        let chunk = response
-            .chunk()
-            .await
-            .map_err(|err| transport_error(operation, "reading the response", err))?;
-        let Some(chunk) = chunk else {
-            return Ok(body.freeze());
-        };
         if body.len() + chunk.len() > MAX_RESPONSE_BODY {
-            return Err(Error::unexpected_response(format!(
-                "the {} response is larger than {MAX_RESPONSE_BODY} bytes",
-                operation.name()
-            ))
-            .with_provider(PROVIDER));
+            return Err(too_large(operation));
         }
         body.extend_from_slice(&chunk);
+        match response.chunk().await.map_err(read_error)? {
+            Some(next) => chunk = next,
+            None => return Ok(body.freeze()),
+        }
     }
+}
+
+fn cap(operation: Operation, body: Bytes) -> Result<Bytes> {
+    if body.len() > MAX_RESPONSE_BODY {
+        return Err(too_large(operation));
+    }
+    Ok(body)
+}
+
+fn too_large(operation: Operation) -> Error {
+    Error::unexpected_response(format!(
+        "the {} response is larger than {MAX_RESPONSE_BODY} bytes",
+        operation.name()
+    ))
+    .with_provider(PROVIDER)
 }
 
 /// Cancel and delete answer 204. A body, when there is one, must at least be JSON: success is
 /// not reported on an answer the adapter cannot read (it may be a refusal in another shape).
 fn no_content(operation: Operation, body: &[u8]) -> Result<()> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        Ok(())
-    } else {
-        parse_json(operation, body).map(drop)
+        return Ok(());
     }
-}
-
-fn parse_json(operation: Operation, body: &[u8]) -> Result<Value> {
-    serde_json::from_slice(body).map_err(|err| {
-        Error::unexpected_response(format!(
-            "the {} response is not JSON: {err}",
-            operation.name()
-        ))
-        .with_provider(PROVIDER)
-    })
+    serde_json::from_slice::<IgnoredAny>(body)
+        .map(drop)
+        .map_err(|err| {
+            Error::unexpected_response(format!(
+                "the {} response is not JSON: {err}",
+                operation.name()
+            ))
+            .with_provider(PROVIDER)
+        })
 }
 
 /// A reqwest failure as a transport error. The message names the operation and the cause;
@@ -385,7 +390,8 @@ fn launch_error(err: Error) -> Error {
     }
 }
 
-fn outcome_unknown(what_happened: &str) -> Error {
+/// A launch-new whose outcome cannot be known, with what the caller should do about it.
+pub(crate) fn outcome_unknown(what_happened: &str) -> Error {
     Error::outcome_unknown(
         Operation::LaunchNew.name(),
         format!(

@@ -12,7 +12,7 @@ use std::fmt;
 use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
-use signing_core::{EnvelopeId, Party, Signer};
+use signing_core::{EnvelopeId, Party, RawJson, Signer};
 use time::OffsetDateTime;
 
 /// A LEAP project id: the `projectId` of the process data.
@@ -427,26 +427,23 @@ pub struct ProcessData {
     /// `workflow`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub workflow: Workflow,
+    // Read through `raw()`: set only by `from_json`, so it is always the answer as received.
     #[serde(skip)]
-    raw: Value,
+    pub(crate) raw: RawJson,
 }
 
 impl ProcessData {
-    /// Reads process data from its JSON, keeping the JSON as [`raw`](Self::raw).
-    pub fn from_json(raw: Value) -> serde_json::Result<Self> {
-        let mut data = Self::deserialize(&raw)?;
+    /// Reads process data from its JSON text in one pass, keeping the text as
+    /// [`raw`](Self::raw).
+    pub fn from_json(json: impl Into<Bytes>) -> serde_json::Result<Self> {
+        let (mut data, raw) = RawJson::decode::<Self>(json)?;
         data.raw = raw;
         Ok(data)
     }
 
-    /// The JSON exactly as LEAP returned it (`Null` for a value built otherwise).
-    pub fn raw(&self) -> &Value {
+    /// The JSON exactly as LEAP returned it (no payload for a value built otherwise).
+    pub fn raw(&self) -> &RawJson {
         &self.raw
-    }
-
-    /// Takes the JSON out, leaving `Null`: handing it on costs no copy of the tree.
-    pub(crate) fn take_raw(&mut self) -> Value {
-        std::mem::take(&mut self.raw)
     }
 }
 
@@ -553,8 +550,10 @@ where
 /// Timestamps: written as RFC 3339; read from RFC 3339, and anything else (a format this
 /// version does not know) becomes `None` instead of failing the whole answer.
 mod lenient_time {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use serde_json::Value;
+    use std::fmt;
+
+    use serde::de::{self, IgnoredAny, Visitor};
+    use serde::{Deserializer, Serializer};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
 
@@ -572,10 +571,64 @@ mod lenient_time {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<OffsetDateTime>, D::Error> {
-        Ok(match Option::<Value>::deserialize(deserializer)? {
-            Some(Value::String(text)) => OffsetDateTime::parse(&text, &Rfc3339).ok(),
-            _ => None,
-        })
+        deserializer.deserialize_any(Lenient)
+    }
+
+    /// Accepts any JSON value: a string is parsed as RFC 3339, anything else is `None`. Reads
+    /// the text in place rather than through an owned `Value`.
+    struct Lenient;
+
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Option<OffsetDateTime>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an RFC 3339 time, or anything else to be read as none")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(OffsetDateTime::parse(text, &Rfc3339).ok())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
     }
 }
 
@@ -628,11 +681,12 @@ mod tests {
             "additionalRecipients": null,
             "workflow": {"signers": [
                 {"order": 1, "email": "a@example.com", "status": "DELEGATED", "signed": true,
-                 "signedAt": "not a time", "reminders": 2}
+                 "signedAt": "not a time", "notifiedAt": [1, {"at": "2026-01-02T03:04:05Z"}],
+                 "reminders": 2}
             ]},
             "brandNew": {"x": 1}
         });
-        let data = ProcessData::from_json(raw.clone()).unwrap();
+        let data = ProcessData::from_json(raw.to_string()).unwrap();
         assert_eq!(data.project_id.as_str(), "p-1");
         assert_eq!(data.status, ProjectStatus::Other("ARCHIVED".into()));
         assert_eq!(
@@ -647,11 +701,14 @@ mod tests {
             Some(SignerTaskStatus::Other("DELEGATED".into()))
         );
         assert_eq!(signer.signed_at, None);
+        assert_eq!(signer.notified_at, None);
         // Fields this version does not know stay reachable in the JSON as received.
-        assert_eq!(data.raw()["workflow"]["signers"][0]["reminders"], 2);
-        assert_eq!(data.raw()["brandNew"], json!({"x": 1}));
+        let kept = data.raw().to_value().unwrap();
+        assert_eq!(kept["workflow"]["signers"][0]["reminders"], 2);
+        assert_eq!(kept["brandNew"], json!({"x": 1}));
         assert_eq!(data.raw(), &raw);
-        assert!(ProcessData::from_json(json!({"status": "IN_PROGRESS"})).is_err());
+        assert!(ProcessData::from_json(json!({"status": "IN_PROGRESS"}).to_string()).is_err());
+        assert!(ProcessData::from_json("{\"projectId\": \"p-1\"").is_err());
     }
 
     #[test]

@@ -232,30 +232,41 @@ impl SigningProvider for LeapSign {
     }
 }
 
-/// Process data as an [`Envelope`]: statuses mapped, signers in signing order, the JSON moved
-/// (not copied) into `raw`.
-pub(crate) fn to_envelope(mut data: ProcessData) -> Envelope {
-    let status = match &data.status {
+/// Process data as an [`Envelope`]: statuses mapped, signers in signing order, the strings and
+/// the JSON text moved (not copied) into the envelope.
+pub(crate) fn to_envelope(data: ProcessData) -> Envelope {
+    let ProcessData {
+        project_id,
+        name,
+        status,
+        created_at,
+        completed_at,
+        cancelled_at,
+        workflow,
+        raw,
+        ..
+    } = data;
+    let status = match status {
         ProjectStatus::InProgress => EnvelopeStatus::Sent,
         ProjectStatus::Completed => EnvelopeStatus::Completed,
         ProjectStatus::Cancelled => EnvelopeStatus::Cancelled,
         other => EnvelopeStatus::Other(other.as_str().to_owned()),
     };
-    let mut envelope = Envelope::new(EnvelopeId::new(data.project_id.as_str()), PROVIDER, status);
-    envelope.title.clone_from(&data.name);
-    let mut signers: Vec<&WorkflowSigner> = data.workflow.signers.iter().collect();
+    let mut envelope = Envelope::new(EnvelopeId::from(project_id), PROVIDER, status);
+    envelope.title = name;
+    let mut signers = workflow.signers;
     // Stable: signers without an order keep their place in the array.
     signers.sort_by_key(|signer| signer.order.unwrap_or(u32::MAX));
     envelope.signers = signers.into_iter().map(to_signer).collect();
-    envelope.created_at = data.created_at;
-    envelope.completed_at = data.completed_at;
-    envelope.updated_at = data.cancelled_at.or(data.completed_at).or(data.created_at);
-    envelope.raw = data.take_raw();
+    envelope.created_at = created_at;
+    envelope.completed_at = completed_at;
+    envelope.updated_at = cancelled_at.or(completed_at).or(created_at);
+    envelope.raw = raw;
     envelope
 }
 
-fn to_signer(signer: &WorkflowSigner) -> EnvelopeSigner {
-    let status = match &signer.status {
+fn to_signer(signer: WorkflowSigner) -> EnvelopeSigner {
+    let status = match signer.status {
         Some(SignerTaskStatus::Waiting) => SignerStatus::Waiting,
         Some(SignerTaskStatus::Notified) => SignerStatus::Notified,
         Some(SignerTaskStatus::Signed) => SignerStatus::Signed,
@@ -264,9 +275,10 @@ fn to_signer(signer: &WorkflowSigner) -> EnvelopeSigner {
         Some(other) => SignerStatus::Other(other.as_str().to_owned()),
         None => SignerStatus::Other(String::new()),
     };
+    // LEAP has no signer ids: the e-mail address is the id.
     let mut out = EnvelopeSigner::new(signer.email.clone().unwrap_or_default(), status);
-    out.email.clone_from(&signer.email);
-    out.name.clone_from(&signer.name);
+    out.email = signer.email;
+    out.name = signer.name;
     out.signed_at = signer.signed_at;
     out
 }
@@ -291,7 +303,7 @@ mod tests {
                 {"order": 4, "email": "d@example.com", "status": "ON_HOLD", "signed": false},
             ]}
         });
-        let envelope = to_envelope(ProcessData::from_json(raw.clone()).unwrap());
+        let envelope = to_envelope(ProcessData::from_json(raw.to_string()).unwrap());
         assert_eq!(envelope.id.as_str(), "p-1");
         assert_eq!(envelope.provider, "leap-sign");
         assert_eq!(envelope.title.as_deref(), Some("NDA"));
@@ -319,7 +331,9 @@ mod tests {
             ("CANCELLED", EnvelopeStatus::Cancelled),
             ("PAUSED", EnvelopeStatus::Other("PAUSED".into())),
         ] {
-            let data = ProcessData::from_json(json!({"projectId": "p", "status": leap})).unwrap();
+            let data =
+                ProcessData::from_json(json!({"projectId": "p", "status": leap}).to_string())
+                    .unwrap();
             assert_eq!(to_envelope(data).status, core);
         }
     }

@@ -7,9 +7,13 @@ use std::fmt::Write as _;
 
 /// Percent-encodes `text` as a single path segment.
 pub(crate) fn encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
+    // Ids are nearly always left as they are; checking first saves building them byte by byte.
+    if text.bytes().all(is_kept) {
+        return text.to_owned();
+    }
+    let mut encoded = String::with_capacity(text.len() * 3);
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'~') {
+        if is_kept(byte) {
             encoded.push(char::from(byte));
         } else {
             // A dot is unreserved too, but `.` and `..` segments are rewritten by URL
@@ -18,6 +22,11 @@ pub(crate) fn encode(text: &str) -> String {
         }
     }
     encoded
+}
+
+/// The bytes left as they are: the unreserved characters but `.`.
+fn is_kept(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'~')
 }
 
 /// Decodes a percent-encoded path segment; `None` if an escape is malformed or the result is

@@ -586,3 +586,40 @@ async fn a_retried_delete_that_finds_nothing_left_succeeds() {
         .expect("the first attempt deleted it");
     assert_eq!(methods_seen(&server).await, ["DELETE", "DELETE"]);
 }
+
+#[tokio::test]
+async fn answers_are_read_whole_and_capped() {
+    let get_path = format!("/api/v1/external/projects/info-for-sign-only-integrator/{PROJECT}");
+    // About 1 MB: more than one read from the connection, so the pieces are put together.
+    let mut large = process_data("IN_PROGRESS");
+    large["notes"] = Value::String("x".repeat(1_000_000));
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(get_path.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&large))
+        .mount(&server)
+        .await;
+    let envelope = adapter(&server)
+        .get(&EnvelopeId::new(PROJECT))
+        .await
+        .expect("get");
+    assert_eq!(envelope.raw, large);
+
+    // Over the 4 MiB cap: refused once that much has arrived.
+    large["notes"] = Value::String("x".repeat(5 * 1024 * 1024));
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(get_path.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&large))
+        .mount(&server)
+        .await;
+    let err = adapter(&server)
+        .get(&EnvelopeId::new(PROJECT))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::UnexpectedResponse { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("larger than"), "{err}");
+}

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::id::{EnvelopeId, SignerId};
+use crate::raw::RawJson;
 use crate::status::{EnvelopeStatus, SignerStatus};
 
 /// An envelope as the provider last reported it: documents sent for signing to a list of signers.
@@ -43,7 +44,7 @@ pub struct Envelope {
     pub reference: Option<String>,
     /// The provider's own payload, for anything not normalized.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawJson,
 }
 
 impl Envelope {
@@ -60,7 +61,7 @@ impl Envelope {
             completed_at: None,
             metadata: BTreeMap::new(),
             reference: None,
-            raw: serde_json::Value::Null,
+            raw: RawJson::default(),
         }
     }
 
@@ -118,7 +119,7 @@ mod tests {
         envelope.created_at = Some(time::macros::datetime!(2026-01-02 03:04:05 UTC));
         envelope.metadata.insert("k".into(), "v".into());
         envelope.reference = Some("ref-1".into());
-        envelope.raw = serde_json::json!({"status": "Pending", "extra": [1, 2]});
+        envelope.raw = serde_json::json!({"status": "Pending", "extra": [1, 2]}).into();
         let mut signer = EnvelopeSigner::new("a@example.com", SignerStatus::Signed);
         signer.id = Some(SignerId::new("s-1"));
         signer.signed_at = Some(time::macros::datetime!(2026-01-03 00:00:00 UTC));

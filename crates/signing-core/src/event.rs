@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::id::{EnvelopeId, EventId, SignerId};
+use crate::raw::RawJson;
 use crate::status::EventKind;
 
 /// Something that happened to an envelope, reported by the provider.
@@ -31,7 +32,7 @@ pub struct Event {
     pub verified: bool,
     /// The provider's own payload.
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: RawJson,
 }
 
 impl Event {
@@ -45,7 +46,7 @@ impl Event {
             signer: None,
             occurred_at: None,
             verified: false,
-            raw: serde_json::Value::Null,
+            raw: RawJson::default(),
         }
     }
 }
@@ -95,7 +96,7 @@ mod tests {
         event.signer = Some(SignerRef::by_email("a@example.com"));
         event.occurred_at = Some(time::macros::datetime!(2026-05-06 07:08:09.5 UTC));
         event.verified = true;
-        event.raw = serde_json::json!({"type": "agreement.archived"});
+        event.raw = serde_json::json!({"type": "agreement.archived"}).into();
         let json = serde_json::to_string(&event).unwrap();
         let back: Event = serde_json::from_str(&json).unwrap();
         assert_eq!(back, event);

@@ -8,6 +8,7 @@
 //! - [`NewEnvelope`]: a validated request (documents, [`Signer`]s, order, cc, metadata, ...).
 //! - [`Envelope`], [`EnvelopeStatus`], [`SignerStatus`]: what the provider reports.
 //! - [`Event`], [`EventKind`]: what webhooks and callbacks say happened.
+//! - [`RawJson`]: the provider's own payload of an envelope or event, kept as received.
 //! - [`Capabilities`]: what a provider supports, checked before any request.
 //! - [`Error`], [`ErrorKind`]: one error type for every provider.
 //! - [`webhook`]: Standard Webhooks verification and signing.
@@ -56,6 +57,7 @@ mod event;
 mod ext;
 mod id;
 mod provider;
+mod raw;
 mod replay;
 mod request;
 mod retry;
@@ -72,6 +74,7 @@ pub use id::{EnvelopeId, EventId, SignerId};
 #[cfg(any(test, feature = "mocks"))]
 pub use provider::MockSigningProvider;
 pub use provider::{ListQuery, Page, SigningProvider, WebhookRequest};
+pub use raw::RawJson;
 pub use replay::{InMemoryReplayGuard, ReplayGuard};
 pub use request::{
     NationalId, NewEnvelope, NewEnvelopeBuilder, Party, Signer, SigningOrder, limits,

@@ -800,7 +800,7 @@ fn envelope() -> impl Strategy<Value = Envelope> {
                 envelope.completed_at = completed_at;
                 envelope.metadata = metadata;
                 envelope.reference = reference;
-                envelope.raw = raw;
+                envelope.raw = raw.into();
                 envelope
             },
         )
@@ -832,7 +832,7 @@ fn event() -> impl Strategy<Value = Event> {
                 });
                 event.occurred_at = occurred_at;
                 event.verified = verified;
-                event.raw = raw;
+                event.raw = raw.into();
                 event
             },
         )

@@ -38,8 +38,8 @@ use futures_core::Stream;
 use signing_core::webhook::{WebhookSecret, WebhookVerifier, signature_headers};
 use signing_core::{
     Capabilities, Document, Envelope, EnvelopeId, EnvelopeStatus, Error, ErrorKind, Event, EventId,
-    EventKind, ListQuery, NewEnvelope, Operation, Page, Result, SignerRef, SigningProvider,
-    WebhookRequest,
+    EventKind, ListQuery, NewEnvelope, Operation, Page, RawJson, Result, SignerRef,
+    SigningProvider, WebhookRequest,
 };
 use time::OffsetDateTime;
 use tokio::sync::{Notify, broadcast};
@@ -347,7 +347,7 @@ impl MemoryProvider {
             event.signer = transition.signer_email.map(SignerRef::by_email);
             event.occurred_at = Some(now);
             event.verified = true;
-            event.raw = body.clone();
+            event.raw = RawJson::from(&body);
 
             let body = Bytes::from(body.to_string());
             let headers =
@@ -509,12 +509,13 @@ impl SigningProvider for MemoryProvider {
             .verifier
             .verify(&request.headers, &request.body)
             .map_err(|why| Error::from(why).with_provider(PROVIDER))?;
-        let body: serde_json::Value = serde_json::from_slice(&request.body).map_err(|e| {
-            Error::from(signing_core::webhook::WebhookError::InvalidPayload(
-                e.to_string(),
-            ))
-            .with_provider(PROVIDER)
-        })?;
+        let (body, raw) =
+            RawJson::decode::<serde_json::Value>(request.body.clone()).map_err(|e| {
+                Error::from(signing_core::webhook::WebhookError::InvalidPayload(
+                    e.to_string(),
+                ))
+                .with_provider(PROVIDER)
+            })?;
         let kind = body["type"]
             .as_str()
             .map_or_else(|| EventKind::Other(String::new()), EventKind::from);
@@ -525,7 +526,7 @@ impl SigningProvider for MemoryProvider {
             OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
         });
         event.verified = true;
-        event.raw = body;
+        event.raw = raw;
         Ok(vec![event])
     }
 }

@@ -225,7 +225,8 @@ impl StoredEnvelope {
             },
             "cc": self.cc,
             "documents": self.documents.iter().map(Document::name).collect::<Vec<_>>(),
-        });
+        })
+        .into();
         envelope
     }
 }
