@@ -163,14 +163,42 @@ where
                 return Ok::<_, Error>(None);
             };
             let (items, total) = fetch(params.offset(offset).limit(limit)).await?;
-            let read = u32::try_from(items.len()).unwrap_or(u32::MAX);
-            let next = offset.saturating_add(read);
-            let more = read > 0 && total.map_or(read == limit, |total| u64::from(next) < total);
-            Ok(Some((items, more.then_some(next))))
+            let next = next_offset(offset, items.len(), limit, total);
+            Ok(Some((items, next)))
         }
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
+}
+
+/// Every item of an offset-paged listing in one `Vec`: the pages [`paginate`] would stream,
+/// read in a plain loop where the caller wants them all anyway.
+async fn collect_pages<T, F, Fut>(params: ListParams, fetch: F) -> Result<Vec<T>>
+where
+    F: Fn(ListParams) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<u64>)>>,
+{
+    let limit = params.limit.unwrap_or(STREAM_PAGE_SIZE);
+    let mut offset = params.offset.unwrap_or(0);
+    let mut all = Vec::new();
+    loop {
+        let (items, total) = fetch(params.clone().offset(offset).limit(limit)).await?;
+        let next = next_offset(offset, items.len(), limit, total);
+        all.extend(items);
+        match next {
+            Some(next) => offset = next,
+            None => return Ok(all),
+        }
+    }
+}
+
+/// The offset of the page after one that started at `offset` and held `read` items, or `None`
+/// when that was the last: the total is reached, or (without a total) the page was short.
+fn next_offset(offset: u32, read: usize, limit: u32, total: Option<u64>) -> Option<u32> {
+    let read = u32::try_from(read).unwrap_or(u32::MAX);
+    let next = offset.saturating_add(read);
+    let more = read > 0 && total.map_or(read == limit, |total| u64::from(next) < total);
+    more.then_some(next)
 }
 
 fn item_path(base: &str, id: &str) -> String {
@@ -438,6 +466,18 @@ impl Signees<'_> {
             .await
     }
 
+    /// Every signee of `agreement`, page after page, in one `Vec`.
+    pub async fn all_of(&self, agreement: &AgreementId) -> Result<Vec<Signee>> {
+        collect_pages(
+            ListParams::new().agreement(agreement.clone()),
+            |params| async move {
+                let page = self.list(&params).await?;
+                Ok((page.data, page.total_items))
+            },
+        )
+        .await
+    }
+
     /// Every signee matching `params`, page after page.
     pub fn list_all(&self, params: ListParams) -> impl Stream<Item = Result<Signee>> + Send + '_ {
         self.client
@@ -510,5 +550,49 @@ impl Webhooks<'_> {
             "delete webhook",
         );
         self.client.empty(call).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_stops_at_the_total_or_a_short_page() {
+        assert_eq!(next_offset(0, 100, 100, None), Some(100));
+        assert_eq!(next_offset(0, 99, 100, None), None);
+        assert_eq!(next_offset(0, 0, 100, None), None);
+        assert_eq!(next_offset(0, 100, 100, Some(100)), None);
+        assert_eq!(next_offset(0, 100, 100, Some(101)), Some(100));
+        // A total says more even when a page came back short.
+        assert_eq!(next_offset(10, 5, 100, Some(40)), Some(15));
+        assert_eq!(next_offset(u32::MAX - 1, 5, 100, None), None);
+    }
+
+    #[tokio::test]
+    async fn collecting_reads_every_page_once() {
+        let items: Vec<u32> = (0..250).collect();
+        let asked = std::sync::Mutex::new(Vec::new());
+        let all = collect_pages(ListParams::new(), |params| {
+            let (offset, limit) = (params.offset.unwrap(), params.limit.unwrap());
+            asked.lock().unwrap().push(offset);
+            let page: Vec<u32> = items
+                .iter()
+                .copied()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect();
+            async move { Ok((page, Some(250))) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all, items);
+        assert_eq!(*asked.lock().unwrap(), [0, 100, 200]);
+
+        let failed = collect_pages(ListParams::new(), |_| async {
+            Err::<(Vec<u32>, Option<u64>), _>(Error::unexpected_response("broken page"))
+        })
+        .await;
+        assert!(failed.is_err());
     }
 }

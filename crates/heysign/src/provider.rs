@@ -253,12 +253,7 @@ impl SigningProvider for HeySign {
     async fn get(&self, id: &EnvelopeId) -> Result<Envelope> {
         let agreement_id = AgreementId::new(id.as_str());
         let agreement = self.client.agreements().get(&agreement_id).await?;
-        let signees: Vec<Signee> = self
-            .client
-            .signees()
-            .list_all(ListParams::new().agreement(agreement_id))
-            .try_collect()
-            .await?;
+        let signees = self.client.signees().all_of(&agreement_id).await?;
         Ok(mapping::envelope(&agreement, &signees))
     }
 
@@ -291,12 +286,7 @@ impl SigningProvider for HeySign {
         }
         let page = self.client.agreements().list(&params).await?;
         let envelopes = try_join_all(page.data.iter().map(|agreement| async move {
-            let signees: Vec<Signee> = self
-                .client
-                .signees()
-                .list_all(ListParams::new().agreement(agreement.id.clone()))
-                .try_collect()
-                .await?;
+            let signees = self.client.signees().all_of(&agreement.id).await?;
             Ok::<_, Error>(mapping::envelope(agreement, &signees))
         }))
         .await?;
