@@ -37,45 +37,48 @@ pub(crate) fn signer_status(status: &SigneeStatus) -> SignerStatus {
     }
 }
 
-pub(crate) fn signer(signee: &Signee) -> EnvelopeSigner {
+pub(crate) fn signer(mut signee: Signee) -> EnvelopeSigner {
     let mut signer = EnvelopeSigner::new(
         signee.attributes.email.clone().unwrap_or_default(),
         signer_status(&signee.status),
     );
-    if signee.attributes.email.is_none() {
-        signer.email = None;
-    }
-    signer.id = Some(SignerId::new(signee.id.as_str()));
-    signer.name = signee.metadata.get(SIGNER_NAME_KEY).cloned();
+    signer.email = signee.attributes.email;
+    signer.id = Some(SignerId::from(signee.id.into_string()));
+    signer.name = signee.metadata.remove(SIGNER_NAME_KEY);
     signer.signed_at = signee.signed_date;
     signer
 }
 
-/// An envelope from an agreement and its signees (in creation order).
-pub(crate) fn envelope(agreement: &Agreement, signees: &[Signee]) -> Envelope {
+/// An envelope from an agreement and its signees (put in creation order), moving their strings
+/// rather than copying them.
+pub(crate) fn envelope(agreement: Agreement, mut signees: Vec<Signee>) -> Envelope {
+    let Agreement {
+        id,
+        created_date,
+        title,
+        status,
+        status_date,
+        mut metadata,
+        raw,
+        ..
+    } = agreement;
     let mut envelope = Envelope::new(
-        EnvelopeId::new(agreement.id.as_str()),
+        EnvelopeId::from(id.into_string()),
         PROVIDER,
-        envelope_status(&agreement.status),
+        envelope_status(&status),
     );
-    envelope.title.clone_from(&agreement.title);
-    envelope.created_at = agreement.created_date;
-    envelope.updated_at = agreement.status_date;
-    if agreement.status == AgreementStatus::Completed {
-        envelope.completed_at = agreement.status_date;
+    envelope.title = title;
+    envelope.created_at = created_date;
+    envelope.updated_at = status_date;
+    if status == AgreementStatus::Completed {
+        envelope.completed_at = status_date;
     }
-    let mut signees: Vec<&Signee> = signees.iter().collect();
     signees.sort_by_key(|s| s.created_date);
     envelope.signers = signees.into_iter().map(signer).collect();
-    envelope.reference = agreement.metadata.get(REFERENCE_KEY).cloned();
-    envelope.metadata = agreement
-        .metadata
-        .iter()
-        .filter(|(key, _)| !key.starts_with(limits::RESERVED_METADATA_PREFIX))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    // Shares the JSON text; no copy.
-    envelope.raw = agreement.raw.clone();
+    envelope.reference = metadata.remove(REFERENCE_KEY);
+    metadata.retain(|key, _| !key.starts_with(limits::RESERVED_METADATA_PREFIX));
+    envelope.metadata = metadata;
+    envelope.raw = raw;
     envelope
 }
 

@@ -228,7 +228,7 @@ impl SigningProvider for HeySign {
 
         match self.complete_draft(&draft.id, request).await {
             Ok(signees) => {
-                let mut envelope = mapping::envelope(&draft, &signees);
+                let mut envelope = mapping::envelope(draft, signees);
                 // Submitting answers with no body; the documented effect is that the agreement
                 // and its signees are now pending.
                 envelope.status = EnvelopeStatus::Sent;
@@ -254,7 +254,7 @@ impl SigningProvider for HeySign {
         let agreement_id = AgreementId::new(id.as_str());
         let agreement = self.client.agreements().get(&agreement_id).await?;
         let signees = self.client.signees().all_of(&agreement_id).await?;
-        Ok(mapping::envelope(&agreement, &signees))
+        Ok(mapping::envelope(agreement, signees))
     }
 
     async fn cancel(&self, id: &EnvelopeId) -> Result<()> {
@@ -285,9 +285,9 @@ impl SigningProvider for HeySign {
             params = params.metadata(key.clone(), value.clone());
         }
         let page = self.client.agreements().list(&params).await?;
-        let envelopes = try_join_all(page.data.iter().map(|agreement| async move {
+        let envelopes = try_join_all(page.data.into_iter().map(|agreement| async move {
             let signees = self.client.signees().all_of(&agreement.id).await?;
-            Ok::<_, Error>(mapping::envelope(agreement, &signees))
+            Ok::<_, Error>(mapping::envelope(agreement, signees))
         }))
         .await?;
         let read = u32::try_from(envelopes.len()).unwrap_or(u32::MAX);
