@@ -16,7 +16,6 @@ use signing_testkit::emulator::heysign::HeySignEmulator;
 
 const SENDS: usize = 1_000;
 const IN_FLIGHT: usize = 64;
-const DOCUMENT_LEN: usize = 32 * 1024;
 /// Alternating adapter and raw runs for the paired throughput ratio.
 const ROUNDS: usize = 6;
 
@@ -26,7 +25,7 @@ fn benches(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("a Tokio runtime builds");
-    let document = common::pdf(DOCUMENT_LEN);
+    let document = common::pdf(common::DOCUMENT_LEN);
     let request = common::envelope(document.clone());
 
     let adapter = |iters| {

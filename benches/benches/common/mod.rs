@@ -18,6 +18,9 @@ use signing_testkit::emulator::RecordedRequest;
 use signing_testkit::emulator::heysign::HeySignEmulator;
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
 
+/// A contract-sized PDF: large enough to be a real upload, small enough that the HTTP work
+/// rather than copying the bytes over loopback dominates.
+pub(crate) const DOCUMENT_LEN: usize = 32 * 1024;
 /// The title every benchmark envelope carries.
 pub(crate) const TITLE: &str = "Employment contract";
 /// The signers of every benchmark envelope: (name, e-mail).
