@@ -107,6 +107,7 @@ impl RawHeySign {
     pub(crate) async fn connect(emulator: &HeySignEmulator) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a reqwest client builds");
         let answer = http

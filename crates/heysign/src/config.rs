@@ -252,6 +252,9 @@ impl HeySignBuilder {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                // The API never answers with a redirect; following one could carry the bearer
+                // token or a document somewhere else.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::invalid_request("http_client", format!("cannot build: {e}")))?,
         };

@@ -526,3 +526,29 @@ async fn answers_are_read_whole_and_capped() {
     );
     assert!(err.to_string().contains("larger than"), "{err}");
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/agreements/{AGREEMENT}")))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/elsewhere"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/elsewhere"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": agreement("Pending"), "type": "agreement"})),
+        )
+        .expect(0)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .client()
+        .agreements()
+        .get(&AgreementId::new(AGREEMENT))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(302), "{err:?}");
+}
