@@ -223,8 +223,7 @@ fn leap_sign(c: &mut Criterion, rt: &Runtime) {
 ///   both sides of a round alike, so this stays steady where two criterion figures taken
 ///   seconds apart may drift;
 /// - the ratio of each side's fastest tenth of batches: disturbance only ever adds time, so the
-///   least disturbed batches come closest to the work itself, and this ratio moves less from
-///   run to run than the median does.
+///   least disturbed batches give a second estimate of the work itself.
 fn compare<A, AF, R, RF>(c: &mut Criterion, rt: &Runtime, name: &str, adapter: A, raw: R)
 where
     A: Fn(u64) -> AF,
