@@ -18,7 +18,7 @@ mod common;
 
 use std::hint::black_box;
 
-use signing_core::SigningProvider;
+use signing_core::{NewEnvelope, SigningProvider};
 use signing_testkit::emulator::heysign::HeySignEmulator;
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
 
@@ -62,57 +62,68 @@ async fn run(provider: &str, operation: &str, side: &str, count: u32) {
     );
     let document = common::pdf(common::DOCUMENT_LEN);
     let request = common::envelope(document.clone());
+    let (document, request) = (&document, &request);
+    let send = operation == "send";
     match (provider, side) {
         ("heysign", "adapter") => {
             let emulator = HeySignEmulator::start().await;
-            let adapter = common::heysign(&emulator);
-            let id = adapter.send(&request).await.expect("send").id;
-            for _ in 0..count {
-                if operation == "send" {
-                    black_box(adapter.send(&request).await.expect("send"));
-                } else {
-                    black_box(adapter.get(&id).await.expect("get"));
-                }
-            }
+            through_adapter(&common::heysign(&emulator), request, send, count).await;
         }
         ("heysign", "raw") => {
             let emulator = HeySignEmulator::start().await;
             let raw = common::RawHeySign::connect(&emulator).await;
-            let id = raw.send(&document).await;
-            for _ in 0..count {
-                if operation == "send" {
-                    black_box(raw.send(&document).await);
+            let id = &raw.send(document).await;
+            repeat(count, async || {
+                if send {
+                    black_box(raw.send(document).await);
                 } else {
-                    black_box(raw.get(&id).await);
+                    black_box(raw.get(id).await);
                 }
-            }
+            })
+            .await;
         }
         ("leap-sign", "adapter") => {
             let emulator = LeapSignEmulator::start().await;
-            let adapter = common::leap_sign(&emulator);
-            let id = adapter.send(&request).await.expect("send").id;
-            for _ in 0..count {
-                if operation == "send" {
-                    black_box(adapter.send(&request).await.expect("send"));
-                } else {
-                    black_box(adapter.get(&id).await.expect("get"));
-                }
-            }
+            through_adapter(&common::leap_sign(&emulator), request, send, count).await;
         }
         ("leap-sign", "raw") => {
             let emulator = LeapSignEmulator::start().await;
             let raw = common::RawLeapSign::connect(&emulator);
-            let id = raw.send(&document).await;
-            for _ in 0..count {
-                if operation == "send" {
-                    black_box(raw.send(&document).await);
+            let id = &raw.send(document).await;
+            repeat(count, async || {
+                if send {
+                    black_box(raw.send(document).await);
                 } else {
-                    black_box(raw.get(&id).await);
+                    black_box(raw.get(id).await);
                 }
-            }
+            })
+            .await;
         }
         _ => panic!(
             "usage: adapter_instructions <heysign|leap-sign> <send|get> <adapter|raw> <count>"
         ),
     }
+}
+
+async fn repeat(count: u32, mut operation: impl AsyncFnMut()) {
+    for _ in 0..count {
+        operation().await;
+    }
+}
+
+async fn through_adapter(
+    adapter: &impl SigningProvider,
+    request: &NewEnvelope,
+    send: bool,
+    count: u32,
+) {
+    let id = &adapter.send(request).await.expect("send").id;
+    repeat(count, async || {
+        if send {
+            black_box(adapter.send(request).await.expect("send"));
+        } else {
+            black_box(adapter.get(id).await.expect("get"));
+        }
+    })
+    .await;
 }
