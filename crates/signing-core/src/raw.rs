@@ -233,11 +233,11 @@ mod tests {
 
     #[test]
     fn typed_reads_and_shared_bytes() {
-        let raw = RawJson::new(r#"{"status": "Signed"}"#).unwrap();
         #[derive(Deserialize)]
         struct Shape {
             status: String,
         }
+        let raw = RawJson::new(r#"{"status": "Signed"}"#).unwrap();
         assert_eq!(raw.deserialize::<Shape>().unwrap().status, "Signed");
         assert_eq!(
             raw.to_bytes(),
