@@ -13,12 +13,12 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use signing_core::{Error, RawJson, Result};
+use signing_core::{Error, ErrorKind, RawJson, Result};
 
 use crate::http::{Call, FilePart, PROVIDER, Transport, decode, read_answer};
 use crate::model::{
-    Agreement, AgreementId, CreatedWebhook, Document, DocumentId, File, FileId, ListPage, Signee,
-    SigneeId, Single, Tenant, Theme, Webhook, WebhookId,
+    Agreement, AgreementId, AgreementStatus, CreatedWebhook, Document, DocumentId, File, FileId,
+    ListPage, Signee, SigneeId, Single, Tenant, Theme, Webhook, WebhookId,
 };
 use crate::requests::{
     EditAgreement, EditSignee, ListParams, NewAgreement, NewDocument, NewSignee, NewTenant,
@@ -241,13 +241,16 @@ impl Agreements<'_> {
     }
 
     /// Deletes a draft agreement (it stays readable as `Deleted` for 14 days).
+    ///
+    /// When a repeat follows an attempt whose answer was lost, a refusal of the repeat is
+    /// checked against the agreement: if it reads `Deleted`, the earlier attempt did it.
     pub async fn delete(&self, id: &AgreementId) -> Result<()> {
         let call = Call::new(
             Method::DELETE,
             item_path(paths::AGREEMENTS, id.as_str()),
             "delete agreement",
         );
-        self.client.empty(call).await
+        self.settled(id, &call, AgreementStatus::Deleted).await
     }
 
     /// Submits a draft for signing: it and its signees become `Pending` and signees are
@@ -260,12 +263,35 @@ impl Agreements<'_> {
     }
 
     /// Cancels a submitted agreement, possible until the last signee has signed.
+    ///
+    /// Cancelling twice has the effect of cancelling once, so the call is retried per the
+    /// policy. When a repeat follows an attempt whose answer was lost, HeySign refuses it (the
+    /// agreement is no longer pending); the refusal is checked against the agreement, and if it
+    /// reads `Cancelled`, the earlier attempt did it.
     pub async fn cancel(&self, id: &AgreementId) -> Result<()> {
         let path = format!("{}/{id}/{}", paths::AGREEMENTS, paths::CANCEL);
-        // Cancelling twice has the effect of cancelling once.
         let mut call = Call::new(Method::POST, path, "cancel agreement");
         call.repeat = crate::http::Repeat::Safe;
-        self.client.empty(call).await
+        self.settled(id, &call, AgreementStatus::Cancelled).await
+    }
+
+    /// Sends `call`, which moves agreement `id` to `end`. A refusal of a repeat that followed
+    /// an attempt which may have been carried out counts as success when the agreement is
+    /// found in `end`: that attempt is what moved it.
+    async fn settled(&self, id: &AgreementId, call: &Call, end: AgreementStatus) -> Result<()> {
+        let attempted = self.client.transport.no_content_tracked(call).await;
+        match attempted.result {
+            Err(err)
+                if attempted.after_ambiguous_failure
+                    && matches!(err.kind(), ErrorKind::InvalidState { .. }) =>
+            {
+                match self.get(id).await {
+                    Ok(agreement) if agreement.status == end => Ok(()),
+                    _ => Err(err),
+                }
+            }
+            result => result,
+        }
     }
 
     /// One page of agreements.

@@ -2,6 +2,7 @@
 //! response bodies.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
@@ -128,31 +129,50 @@ impl Transport {
     /// least be JSON: success is not reported on an answer the adapter cannot read.
     pub(crate) async fn no_content(&self, call: &Call) -> Result<()> {
         let body = self.execute(call).await?;
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(());
-        }
-        read_answer(
-            call,
-            decode::<serde::de::IgnoredAny>(&body, call.operation).map(drop),
-        )
+        read_answer(call, no_content_body(&body, call.operation))
     }
 
     /// Sends `call`, retrying as its [`Repeat`] allows, and returns the body of a successful
     /// answer.
     pub(crate) async fn execute(&self, call: &Call) -> Result<Bytes> {
-        let should_retry = |err: &Error| match call.repeat {
-            Repeat::Safe => err.is_retryable(),
-            Repeat::OnlyIfUnsent => matches!(
-                err.kind(),
-                ErrorKind::Transport {
-                    kind: TransportKind::Connect,
-                    ..
-                } | ErrorKind::RateLimited { .. }
-            ),
-        };
         self.retry
-            .run_when(should_retry, |attempt| self.attempt(call, attempt))
+            .run_when(
+                |err| may_repeat(call, err),
+                |attempt| self.attempt(call, attempt),
+            )
             .await
+    }
+
+    /// Sends a call HeySign answers with no content, like [`no_content`](Self::no_content),
+    /// and also tells whether the last attempt followed one that may have been carried out
+    /// (its answer was lost): a refusal of the repeat may then be our own earlier success.
+    pub(crate) async fn no_content_tracked(&self, call: &Call) -> Attempted<()> {
+        // Set once any attempt failed after possibly reaching HeySign; `follows` tells whether
+        // the attempt now running came after such a failure.
+        let seen = AtomicBool::new(false);
+        let follows = AtomicBool::new(false);
+        let result = self
+            .retry
+            .run_when(
+                |err| may_repeat(call, err),
+                |attempt| {
+                    let (seen, follows) = (&seen, &follows);
+                    async move {
+                        follows.store(seen.load(Ordering::Relaxed), Ordering::Relaxed);
+                        let result = self.attempt(call, attempt).await;
+                        if result.as_ref().is_err_and(may_have_arrived) {
+                            seen.store(true, Ordering::Relaxed);
+                        }
+                        result
+                    }
+                },
+            )
+            .await
+            .and_then(|body| read_answer(call, no_content_body(&body, call.operation)));
+        Attempted {
+            result,
+            after_ambiguous_failure: follows.into_inner(),
+        }
     }
 
     async fn attempt(&self, call: &Call, attempt: u32) -> Result<Bytes> {
@@ -248,6 +268,50 @@ impl fmt::Debug for Transport {
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
+}
+
+/// The outcome of a call that may have been sent more than once.
+pub(crate) struct Attempted<T> {
+    /// The last attempt's result.
+    pub(crate) result: Result<T>,
+    /// Whether an earlier attempt failed in a way that may have reached HeySign (a timeout or a
+    /// broken connection): then the last attempt may be answering an already applied change.
+    pub(crate) after_ambiguous_failure: bool,
+}
+
+/// Whether `err` allows sending `call` again: any retryable error for a call that is safe to
+/// repeat; only a connect error or a 429 (the call provably not carried out) for one that is not.
+fn may_repeat(call: &Call, err: &Error) -> bool {
+    match call.repeat {
+        Repeat::Safe => err.is_retryable(),
+        Repeat::OnlyIfUnsent => matches!(
+            err.kind(),
+            ErrorKind::Transport {
+                kind: TransportKind::Connect,
+                ..
+            } | ErrorKind::RateLimited { .. }
+        ),
+    }
+}
+
+/// Whether a failure leaves open that the call was received and carried out.
+fn may_have_arrived(err: &Error) -> bool {
+    matches!(
+        err.kind(),
+        ErrorKind::Transport {
+            kind: TransportKind::Timeout | TransportKind::Other,
+            ..
+        }
+    )
+}
+
+/// An answer that should carry no content. A body, when there is one, must at least be JSON:
+/// success is not reported on an answer the adapter cannot read.
+fn no_content_body(body: &[u8], operation: &str) -> Result<()> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    decode::<serde::de::IgnoredAny>(body, operation).map(drop)
 }
 
 /// The result of reading the answer to `call`. A call that is not repeated once it may have

@@ -6,7 +6,7 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use heysign::HeySignBuilder;
+use heysign::{HeySignBuilder, NewAgreement};
 use signing_core::webhook::WebhookError;
 use signing_core::{
     Document, EnvelopeId, EnvelopeStatus, ErrorKind, InMemoryReplayGuard, NewEnvelope, RetryPolicy,
@@ -428,4 +428,54 @@ async fn unsupported_options_never_reach_the_emulator() {
     let err = h.provider.send(&too_big).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::InvalidRequest { .. }));
     assert!(h.emulator.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_cancel_or_delete_whose_answer_was_lost_is_settled_by_reading_the_agreement() {
+    let h = HeySignHarness::start().await;
+    let sent = h.provider.send(&request(None)).await.unwrap();
+    // The first cancel is carried out but its answer never arrives; the repeat is refused
+    // because the agreement is no longer pending, and reading it shows the cancel took effect.
+    h.emulator
+        .inject(Route::CancelAgreement, Fault::LostAnswer, 1);
+    h.provider.cancel(&sent.id).await.unwrap();
+    assert_eq!(route_count(&h.emulator, Route::CancelAgreement), 2);
+    assert_eq!(
+        h.provider.get(&sent.id).await.unwrap().status,
+        EnvelopeStatus::Cancelled
+    );
+    // Without a lost answer, cancelling a cancelled agreement is still refused.
+    let err = h.provider.cancel(&sent.id).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::InvalidState { .. }),
+        "{err:?}"
+    );
+
+    let agreements = h.provider.client().agreements();
+    let draft = agreements
+        .create(&NewAgreement::new("Acme AB"))
+        .await
+        .unwrap();
+    h.emulator
+        .inject(Route::DeleteAgreement, Fault::LostAnswer, 1);
+    agreements.delete(&draft.id).await.unwrap();
+    assert_eq!(route_count(&h.emulator, Route::DeleteAgreement), 2);
+    let err = agreements.delete(&draft.id).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::InvalidState { .. }),
+        "{err:?}"
+    );
+
+    // A refusal that the earlier attempt does not explain is reported as it is: the
+    // agreement is pending, not cancelled, when the repeat is refused.
+    let other = h.provider.send(&request(None)).await.unwrap();
+    h.emulator
+        .inject(Route::CancelAgreement, Fault::DropConnection, 1);
+    h.emulator
+        .inject(Route::CancelAgreement, Fault::Status(409), 1);
+    let err = h.provider.cancel(&other.id).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::InvalidState { .. }),
+        "{err:?}"
+    );
 }

@@ -437,3 +437,22 @@ impl SourceKind for Error {
         None
     }
 }
+
+#[tokio::test]
+async fn cancels_and_deletes_whose_answers_were_lost_count_as_done() {
+    let (emu, leap, id) = with_project().await;
+    // Carried out, answer lost: the repeat is refused (400 for a cancelled project, 404 for a
+    // deleted one), and the refusal is recognised as the earlier attempt's success.
+    emu.inject(Route::Cancel, Fault::LostAnswer, 1);
+    leap.cancel(&id).await.expect("cancelled");
+    assert_eq!(emu.request_count(Route::Cancel), 2);
+    assert_eq!(emu.project(id.as_str()).unwrap()["status"], "CANCELLED");
+
+    emu.inject(Route::Delete, Fault::LostAnswer, 1);
+    leap.delete(&id).await.expect("deleted");
+    assert_eq!(emu.request_count(Route::Delete), 2);
+    assert!(emu.projects().is_empty());
+
+    // Without a lost answer, the same refusals are errors.
+    assert!(leap.delete(&id).await.unwrap_err().is_not_found());
+}

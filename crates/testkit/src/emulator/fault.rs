@@ -28,6 +28,9 @@ pub enum Fault {
     TruncatedBody,
     /// Close the connection without sending any response.
     DropConnection,
+    /// Handle the request normally, so that any change it asks for is made, then close the
+    /// connection without sending the answer: the client cannot tell whether it took effect.
+    LostAnswer,
 }
 
 /// Per-route fault queues. Cheap to clone: clones share the same queues.

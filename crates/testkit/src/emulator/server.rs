@@ -151,7 +151,8 @@ async fn serve_connection(stream: tokio::net::TcpStream, handler: Handler) {
         .timer(TokioTimer::new())
         .serve_connection(TokioIo::new(stream), service);
     // Returning drops the connection future and with it the socket: that is how
-    // `DropConnection` and `TruncatedBody` close the connection without finishing the exchange.
+    // `DropConnection`, `LostAnswer` and `TruncatedBody` close the connection without finishing
+    // the exchange.
     tokio::select! {
         _ = connection => {}
         () = kill.notified() => {}
@@ -211,6 +212,11 @@ async fn handle(handler: &Handler, request: Request<Body>, kill: &Arc<Notify>) -
         Some(Fault::DropConnection) => {
             kill.notify_one();
             // The connection task drops this future as soon as it sees the notification.
+            std::future::pending().await
+        }
+        Some(Fault::LostAnswer) => {
+            drop(route_request(handler, request).await);
+            kill.notify_one();
             std::future::pending().await
         }
     }
@@ -312,6 +318,7 @@ mod tests {
         faults.inject("x", Fault::TruncatedBody, 1);
         faults.inject("x", Fault::DropConnection, 1);
         faults.inject("x", Fault::Delay(Duration::from_millis(200)), 1);
+        faults.inject("x", Fault::LostAnswer, 1);
 
         let response = send().await.expect("status fault answers");
         assert_eq!(response.status(), 503);
@@ -339,6 +346,8 @@ mod tests {
         assert!(started.elapsed() >= Duration::from_millis(200));
         assert_eq!(response.text().await.expect("body"), "echo:26");
 
+        assert!(send().await.is_err(), "a lost answer must fail");
+
         let response = client
             .get(format!("{}/other", server.base_url()))
             .send()
@@ -347,11 +356,11 @@ mod tests {
         assert_eq!(response.status(), 404);
 
         let all = log.all();
-        assert_eq!(all.len(), 7);
-        assert_eq!(log.count("x"), 6);
+        assert_eq!(all.len(), 8);
+        assert_eq!(log.count("x"), 7);
         assert_eq!(all[0].query.as_deref(), Some("a=1"));
         assert_eq!(all[0].body, "hello world, a longer body");
-        assert_eq!(all[6].route, None);
+        assert_eq!(all[7].route, None);
         log.clear();
         assert!(log.all().is_empty());
     }
