@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
-use futures_util::future::try_join_all;
+use futures_util::future::{join, try_join_all};
 use signing_core::webhook::{WebhookError, WebhookVerifier};
 use signing_core::{
     Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, EnvelopeStatus, Error, Event,
@@ -252,9 +252,15 @@ impl SigningProvider for HeySign {
 
     async fn get(&self, id: &EnvelopeId) -> Result<Envelope> {
         let agreement_id = AgreementId::new(id.as_str());
-        let agreement = self.client.agreements().get(&agreement_id).await?;
-        let signees = self.client.signees().all_of(&agreement_id).await?;
-        Ok(mapping::envelope(agreement, signees))
+        // The two reads do not depend on each other: made at once, they cost one round trip
+        // instead of two. Both are awaited, so the agreement's error (such as not found) is the
+        // one reported whichever answer comes first.
+        let (agreement, signees) = join(
+            self.client.agreements().get(&agreement_id),
+            self.client.signees().all_of(&agreement_id),
+        )
+        .await;
+        Ok(mapping::envelope(agreement?, signees?))
     }
 
     async fn cancel(&self, id: &EnvelopeId) -> Result<()> {

@@ -197,6 +197,50 @@ async fn reads_recover_from_transient_faults() {
 }
 
 #[tokio::test]
+async fn get_reads_the_agreement_and_its_signees_at_once() {
+    let h = HeySignHarness::start().await;
+    let sent = h.provider.send(&request(None)).await.unwrap();
+    let listed_before = route_count(&h.emulator, Route::ListSignees);
+    h.emulator
+        .inject(Route::GetAgreement, Fault::Delay(Duration::from_secs(2)), 1);
+    let started = Instant::now();
+    let listed = async {
+        while route_count(&h.emulator, Route::ListSignees) == listed_before {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        started.elapsed()
+    };
+    let (got, listed_after) = tokio::join!(h.provider.get(&sent.id), listed);
+    assert_eq!(got.unwrap().signers.len(), 2);
+    // One after the other, the listing could only start once the agreement's answer came.
+    assert!(
+        listed_after < Duration::from_secs(1),
+        "the signees were listed {listed_after:?} after the start, not while the agreement was read"
+    );
+}
+
+#[tokio::test]
+async fn get_reports_the_agreements_error_whichever_read_fails_first() {
+    let h = HeySignHarness::start().await;
+    let sent = h.provider.send(&request(None)).await.unwrap();
+    // The listing is refused at once; the agreement read fails only after its retries.
+    h.emulator.inject(Route::ListSignees, Fault::Status(400), 1);
+    h.emulator
+        .inject(Route::GetAgreement, Fault::Status(503), 3);
+    let err = h.provider.get(&sent.id).await.unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Provider {
+                status: Some(503),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
 async fn retry_after_is_honoured_in_both_forms() {
     let h = HeySignHarness::start().await;
     let sent = h.provider.send(&request(None)).await.unwrap();

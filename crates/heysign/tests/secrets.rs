@@ -178,7 +178,8 @@ async fn failures(heysign: &HeySign, emulator: &HeySignEmulator, id: &EnvelopeId
     errors.push(heysign.get(id).await.expect_err("truncated"));
     emulator.inject(Route::SubmitAgreement, Fault::Status(500), 1);
     errors.push(heysign.send(&request()).await.expect_err("500"));
-    emulator.inject(Route::Token, Fault::Status(503), 3);
+    // `get` makes two reads at once, each tried three times, each time asking for a token.
+    emulator.inject(Route::Token, Fault::Status(503), 6);
     emulator.expire_tokens();
     errors.push(heysign.get(id).await.expect_err("token host down"));
     let impatient = support::builder(emulator)
@@ -314,6 +315,19 @@ async fn answering(status: u16, body: &str) -> MockServer {
                 .insert_header("x-request-id", "req-42")
                 .set_body_string(body),
         )
+        .mount(&server)
+        .await;
+    // `get` lists the signees alongside; an unmatched request would be logged with its headers
+    // by the stand-in itself.
+    Mock::given(method("GET"))
+        .and(path("/v1/signees"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": [],
+            "page": {"offset": 0, "limit": 100},
+            "total_items": 0,
+            "total_pages": 0,
+            "type": "signee",
+        })))
         .mount(&server)
         .await;
     server
