@@ -11,6 +11,9 @@
 //! target/release/deps/adapter_instructions-<hash> heysign get adapter 1200
 //! ```
 //!
+//! HeySign `get` has a third side, `raw-at-once`: the raw reads made at once, as the adapter
+//! makes them.
+//!
 //! Run by `cargo bench` with no operation, it runs each operation once on both sides, so that
 //! the program is known to work, and says how to use it.
 
@@ -42,6 +45,9 @@ fn main() {
                 for operation in OPERATIONS {
                     for side in SIDES {
                         runtime.block_on(run(provider, operation, side, 1));
+                    }
+                    if (provider, operation) == ("heysign", "get") {
+                        runtime.block_on(run(provider, operation, "raw-at-once", 1));
                     }
                 }
             }
@@ -82,6 +88,15 @@ async fn run(provider: &str, operation: &str, side: &str, count: u32) {
             })
             .await;
         }
+        ("heysign", "raw-at-once") if !send => {
+            let emulator = HeySignEmulator::start().await;
+            let raw = common::RawHeySign::connect(&emulator).await;
+            let id = &raw.send(document).await;
+            repeat(count, async || {
+                black_box(raw.get_at_once(id).await);
+            })
+            .await;
+        }
         ("leap-sign", "adapter") => {
             let emulator = LeapSignEmulator::start().await;
             through_adapter(&common::leap_sign(&emulator), request, send, count).await;
@@ -100,7 +115,8 @@ async fn run(provider: &str, operation: &str, side: &str, count: u32) {
             .await;
         }
         _ => panic!(
-            "usage: adapter_instructions <heysign|leap-sign> <send|get> <adapter|raw> <count>"
+            "usage: adapter_instructions <heysign|leap-sign> <send|get> <adapter|raw|raw-at-once> \
+             <count>"
         ),
     }
 }
