@@ -1,11 +1,12 @@
 //! [`HeySign`]: the [`SigningProvider`] for HeySign.
 
 use std::fmt;
+use std::pin::pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
-use futures_util::future::{join, try_join_all};
+use futures_util::future::{Either, select, try_join_all};
 use signing_core::webhook::{WebhookError, WebhookVerifier};
 use signing_core::{
     Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, EnvelopeStatus, Error, Event,
@@ -253,14 +254,16 @@ impl SigningProvider for HeySign {
     async fn get(&self, id: &EnvelopeId) -> Result<Envelope> {
         let agreement_id = AgreementId::new(id.as_str());
         // The two reads do not depend on each other: made at once, they cost one round trip
-        // instead of two. Both are awaited, so the agreement's error (such as not found) is the
-        // one reported whichever answer comes first.
-        let (agreement, signees) = join(
-            self.client.agreements().get(&agreement_id),
-            self.client.signees().all_of(&agreement_id),
-        )
-        .await;
-        Ok(mapping::envelope(agreement?, signees?))
+        // instead of two. The agreement's error (such as not found) is the one reported: it
+        // ends the call at once, and a failed listing waits for the agreement's outcome.
+        let (agreements, signees) = (self.client.agreements(), self.client.signees());
+        let agreement = pin!(agreements.get(&agreement_id));
+        let signees = pin!(signees.all_of(&agreement_id));
+        let (agreement, signees) = match select(agreement, signees).await {
+            Either::Left((agreement, signees)) => (agreement?, signees.await?),
+            Either::Right((signees, agreement)) => (agreement.await?, signees?),
+        };
+        Ok(mapping::envelope(agreement, signees))
     }
 
     async fn cancel(&self, id: &EnvelopeId) -> Result<()> {

@@ -220,6 +220,24 @@ async fn get_reads_the_agreement_and_its_signees_at_once() {
 }
 
 #[tokio::test]
+async fn get_ends_when_the_agreement_read_fails_without_waiting_for_the_listing() {
+    let h = HeySignHarness::start().await;
+    let sent = h.provider.send(&request(None)).await.unwrap();
+    h.emulator
+        .inject(Route::ListSignees, Fault::Delay(Duration::from_secs(5)), 1);
+    h.emulator
+        .inject(Route::GetAgreement, Fault::Status(404), 1);
+    let started = Instant::now();
+    let err = h.provider.get(&sent.id).await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::NotFound { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the answer waited {:?} for the listing",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn get_reports_the_agreements_error_whichever_read_fails_first() {
     let h = HeySignHarness::start().await;
     let sent = h.provider.send(&request(None)).await.unwrap();
