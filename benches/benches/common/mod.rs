@@ -199,38 +199,23 @@ impl RawHeySign {
         agreement_id
     }
 
-    /// Like [`get`](Self::get), with the two reads made at once, as the adapter makes them.
-    pub(crate) async fn get_at_once(&self, agreement_id: &str) -> (Value, Value) {
-        let agreement = async {
-            let answer = self
-                .request(
-                    reqwest::Method::GET,
-                    &format!("v1/agreements/{agreement_id}"),
-                )
-                .send()
-                .await
-                .expect("the read is answered");
-            json_answer(answer).await
-        };
-        let signees = async {
-            let answer = self
-                .request(reqwest::Method::GET, "v1/signees")
-                .query(&[
-                    ("page.offset", "0"),
-                    ("page.limit", "100"),
-                    ("agreement_id", agreement_id),
-                ])
-                .send()
-                .await
-                .expect("the listing is answered");
-            json_answer(answer).await
-        };
-        futures_util::future::join(agreement, signees).await
-    }
-
     /// The agreement and its signees, one read after the other, as hand-written code would
     /// most simply read them.
     pub(crate) async fn get(&self, agreement_id: &str) -> (Value, Value) {
+        let agreement = self.read_agreement(agreement_id).await;
+        (agreement, self.list_signees(agreement_id).await)
+    }
+
+    /// Like [`get`](Self::get), with the two reads made at once, as the adapter makes them.
+    pub(crate) async fn get_at_once(&self, agreement_id: &str) -> (Value, Value) {
+        futures_util::future::join(
+            self.read_agreement(agreement_id),
+            self.list_signees(agreement_id),
+        )
+        .await
+    }
+
+    async fn read_agreement(&self, agreement_id: &str) -> Value {
         let answer = self
             .request(
                 reqwest::Method::GET,
@@ -239,7 +224,10 @@ impl RawHeySign {
             .send()
             .await
             .expect("the read is answered");
-        let agreement = json_answer(answer).await;
+        json_answer(answer).await
+    }
+
+    async fn list_signees(&self, agreement_id: &str) -> Value {
         let answer = self
             .request(reqwest::Method::GET, "v1/signees")
             .query(&[
@@ -250,7 +238,7 @@ impl RawHeySign {
             .send()
             .await
             .expect("the listing is answered");
-        (agreement, json_answer(answer).await)
+        json_answer(answer).await
     }
 }
 
