@@ -1,6 +1,7 @@
 //! What a provider can do, declared up front and checked before any request is made.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +92,10 @@ pub struct Capabilities {
     pub formats: Vec<DocumentFormat>,
     /// The largest accepted document, in bytes.
     pub max_document_size: Option<u64>,
+    /// The shortest pause the provider allows between two reads of the same envelope, when it
+    /// sets one (DocuSign: 15 minutes). [`watch`](crate::SigningProviderExt::watch) never polls
+    /// faster, whatever interval it is given.
+    pub min_poll_interval: Option<Duration>,
 }
 
 impl Capabilities {
@@ -112,6 +117,7 @@ impl Capabilities {
             national_id: true,
             formats: vec![DocumentFormat::Pdf, DocumentFormat::Docx],
             max_document_size: None,
+            min_poll_interval: None,
         }
     }
 

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::id::EnvelopeId;
@@ -169,18 +170,23 @@ impl fmt::Display for ErrorKind {
 /// assert!(!err.is_retryable());
 /// assert_eq!(err.to_string(), "invalid `signers[0].email`: `ada@` is not an e-mail address");
 /// ```
+///
+/// Errors are cheap to clone (the source is shared), so one failure can be handed to every
+/// caller that waited on the same attempt.
+#[derive(Clone)]
 pub struct Error {
     // Boxed so `Result<T, Error>` stays one pointer wide on the happy path.
     inner: Box<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     provider: Option<Cow<'static, str>>,
     status: Option<u16>,
     orphaned: Option<EnvelopeId>,
     retry_after: Option<Duration>,
-    source: Option<BoxError>,
+    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
 }
 
 impl Error {
@@ -326,7 +332,7 @@ impl Error {
     /// Keeps `source` as the underlying cause.
     #[must_use]
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.inner.source = Some(source.into());
+        self.inner.source = Some(Arc::from(source.into()));
         self
     }
 

@@ -40,6 +40,10 @@ pub trait SigningProviderExt: SigningProvider {
     /// signer's status changes, and ends after yielding a terminal status
     /// ([`EnvelopeStatus::is_terminal`]).
     ///
+    /// It polls every [`WatchOptions::interval`], or every
+    /// [`Capabilities::min_poll_interval`](crate::Capabilities::min_poll_interval) when the
+    /// provider requires longer pauses: no library code polls faster than a provider allows.
+    ///
     /// An error is yielded once and ends the stream; start a new watch to go on.
     ///
     /// ```
@@ -64,9 +68,13 @@ pub trait SigningProviderExt: SigningProvider {
             last: Option<(EnvelopeStatus, Vec<SignerStatus>)>,
             done: bool,
         }
+        let interval = match self.capabilities().min_poll_interval {
+            Some(floor) => options.interval.max(floor),
+            None => options.interval,
+        };
         let state = State {
             id: id.clone(),
-            interval: options.interval,
+            interval,
             last: None,
             done: false,
         };

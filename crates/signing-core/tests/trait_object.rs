@@ -30,6 +30,8 @@ fn envelope(id: &str, status: EnvelopeStatus, signer: SignerStatus) -> Envelope 
 /// A provider whose `get` and `list` answers are scripted in advance.
 #[derive(Debug, Default)]
 struct Scripted {
+    min_poll_interval: Option<Duration>,
+    get_times: Mutex<Vec<std::time::Instant>>,
     gets: Mutex<VecDeque<Result<Envelope>>>,
     pages: Mutex<Vec<(Option<String>, Page<Envelope>)>>,
     list_calls: Mutex<Vec<Option<String>>>,
@@ -41,12 +43,18 @@ impl SigningProvider for Scripted {
         "scripted"
     }
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
+        let mut caps = Capabilities::default();
+        caps.min_poll_interval = self.min_poll_interval;
+        caps
     }
     async fn send(&self, _request: &NewEnvelope) -> Result<Envelope> {
         Err(Error::unsupported("send", "scripted"))
     }
     async fn get(&self, _id: &EnvelopeId) -> Result<Envelope> {
+        self.get_times
+            .lock()
+            .unwrap()
+            .push(std::time::Instant::now());
         self.gets
             .lock()
             .unwrap()
@@ -151,6 +159,40 @@ async fn watch_yields_changes_until_terminal() {
             (EnvelopeStatus::Completed, SignerStatus::Signed),
         ]
     );
+}
+
+#[tokio::test]
+async fn watch_never_polls_faster_than_the_provider_allows() {
+    // The runtime-free timer of the core cannot be paused: a short floor stands in for
+    // DocuSign's 15 minutes.
+    let floor = Duration::from_millis(100);
+    let scripted = Scripted {
+        min_poll_interval: Some(floor),
+        ..Scripted::default()
+    };
+    scripted.gets.lock().unwrap().extend([
+        Ok(envelope("e", EnvelopeStatus::Sent, SignerStatus::Notified)),
+        Ok(envelope("e", EnvelopeStatus::Sent, SignerStatus::Notified)),
+        Ok(envelope(
+            "e",
+            EnvelopeStatus::Completed,
+            SignerStatus::Signed,
+        )),
+    ]);
+    let seen: Vec<_> = scripted
+        .watch(
+            &EnvelopeId::new("e"),
+            WatchOptions::every(Duration::from_millis(1)),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 2);
+    let times = scripted.get_times.lock().unwrap();
+    assert_eq!(times.len(), 3);
+    for pair in times.windows(2) {
+        assert!(pair[1] - pair[0] >= floor, "{:?}", pair[1] - pair[0]);
+    }
 }
 
 #[tokio::test]

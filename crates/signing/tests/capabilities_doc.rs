@@ -70,6 +70,11 @@ fn describe(caps: &Capabilities) -> BTreeMap<&'static str, String> {
             caps.max_document_size
                 .map_or_else(|| "none".to_owned(), |n| n.to_string()),
         ),
+        (
+            "minimum polling interval",
+            caps.min_poll_interval
+                .map_or_else(|| "none".to_owned(), |d| format!("{} s", d.as_secs())),
+        ),
     ])
 }
 
