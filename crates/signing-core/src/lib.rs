@@ -56,6 +56,7 @@ mod error;
 mod event;
 mod ext;
 mod id;
+pub mod net;
 mod provider;
 mod raw;
 mod replay;

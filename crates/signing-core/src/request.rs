@@ -1,12 +1,12 @@
 //! What an application asks for: a validated request for a new envelope.
 
 use std::collections::{BTreeMap, HashSet};
-use std::net::IpAddr;
 
 use url::Url;
 
 use crate::document::Document;
 use crate::error::{Error, Result};
+use crate::net::{UrlRules, check_url};
 
 /// Limits every request must respect, whatever the provider.
 pub mod limits {
@@ -640,37 +640,11 @@ fn check_metadata(entries: Vec<(String, String)>) -> Result<BTreeMap<String, Str
 }
 
 fn check_callback_url(raw: &str, allow_insecure_loopback: bool) -> Result<Url> {
-    const FIELD: &str = "callback_url";
-    let url = Url::parse(raw)
-        .map_err(|e| Error::invalid_request(FIELD, format!("`{raw}` is not a URL: {e}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid_request(
-            FIELD,
-            "must not contain credentials",
-        ));
-    }
-    if url.fragment().is_some() {
-        return Err(Error::invalid_request(FIELD, "must not contain a fragment"));
-    }
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(url),
-        "http" if allow_insecure_loopback && is_loopback(&url) => Ok(url),
-        "http" if is_loopback(&url) => Err(Error::invalid_request(
-            FIELD,
-            "must use https (http on loopback needs allow_insecure_loopback_callback)",
-        )),
-        _ => Err(Error::invalid_request(FIELD, "must use https")),
-    }
-}
-
-/// Whether `url` points at this machine: `localhost`, 127.0.0.0/8 or `[::1]`.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
+    // A callback URL may carry a query (an application's own routing), never a fragment.
+    let rules = UrlRules::strict()
+        .query(true)
+        .loopback_http(allow_insecure_loopback);
+    check_url("callback_url", raw, rules)
 }
 
 /// Checks that `email` looks like a deliverable address: one `@`, a non-empty local part and a

@@ -1,0 +1,90 @@
+//! What a request carries, described so it can be sent again.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use signing_core::{Error, Result};
+
+/// Builds a `multipart/form-data` body anew for each attempt (a form is consumed by sending
+/// it). Any `Fn() -> Result<Form>` is one.
+pub trait FormSource: Send + Sync {
+    /// A fresh form.
+    fn form(&self) -> Result<reqwest::multipart::Form>;
+}
+
+impl<F> FormSource for F
+where
+    F: Fn() -> Result<reqwest::multipart::Form> + Send + Sync,
+{
+    fn form(&self) -> Result<reqwest::multipart::Form> {
+        self()
+    }
+}
+
+/// A request body. Cheap to clone; `Debug` shows its kind and size, never its content (a token
+/// request's form holds a client secret).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum Body {
+    /// No body.
+    #[default]
+    Empty,
+    /// `application/json`.
+    Json(Bytes),
+    /// `application/x-www-form-urlencoded`, already encoded.
+    Form(Bytes),
+    /// `multipart/form-data`, built for each attempt.
+    Multipart(Arc<dyn FormSource>),
+}
+
+impl Body {
+    /// `value` as JSON.
+    pub fn json(value: &impl Serialize) -> Result<Self> {
+        serde_json::to_vec(value)
+            .map(|bytes| Self::Json(Bytes::from(bytes)))
+            .map_err(|e| Error::invalid_request("request", format!("cannot be encoded: {e}")))
+    }
+
+    /// `pairs` form-urlencoded.
+    pub fn form<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        Self::Form(Bytes::from(encoded))
+    }
+
+    /// A multipart form, built by `source` for each attempt.
+    pub fn multipart(source: impl FormSource + 'static) -> Self {
+        Self::Multipart(Arc::new(source))
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("Empty"),
+            Self::Json(bytes) => write!(f, "Json({} bytes)", bytes.len()),
+            Self::Form(bytes) => write!(f, "Form({} bytes)", bytes.len()),
+            Self::Multipart(_) => f.write_str("Multipart"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_content() {
+        let form = Body::form([("client_secret", "hunter2"), ("grant_type", "x y")]);
+        let Body::Form(encoded) = &form else {
+            panic!("{form:?}")
+        };
+        assert_eq!(&encoded[..], b"client_secret=hunter2&grant_type=x+y");
+        assert_eq!(format!("{form:?}"), "Form(36 bytes)");
+        let json = Body::json(&serde_json::json!({"secret": "hunter2"})).unwrap();
+        assert!(!format!("{json:?}").contains("hunter2"));
+    }
+}
