@@ -1,49 +1,49 @@
 //! The typed client for the whole HeySign API v1, for everything the common trait does not
 //! cover.
 //!
-//! Paths follow the reference (`/v1/agreements`, `/v1/documents`, ...); the two it does not
-//! publish, submit and cancel, are in [`paths`] and listed under "Assumptions" in
-//! `docs/providers/heysign.md`.
-
-use std::sync::Arc;
+//! Paths follow the reference (`/v1/agreements`, `/v1/documents`, ...), built from the
+//! segments in [`paths`]; the two the reference does not publish, submit and cancel, are listed
+//! under "Assumptions" in `docs/providers/heysign.md`.
 
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use reqwest::Method;
+use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use signing_core::{Error, ErrorKind, RawJson, Result};
+use signing_http::paging::{self, DEFAULT_MAX_PAGES, Page};
+use signing_http::{Answer, BaseUrl, Body, Repeat, Request, Transport, settle};
 
-use crate::http::{Call, FilePart, PROVIDER, Transport, decode, read_answer};
-use crate::model::{
-    Agreement, AgreementId, AgreementStatus, CreatedWebhook, Document, DocumentId, File, FileId,
-    ListPage, Signee, SigneeId, Single, Tenant, Theme, Webhook, WebhookId,
-};
-use crate::requests::{
-    EditAgreement, EditSignee, ListParams, NewAgreement, NewDocument, NewSignee, NewTenant,
-    NewTheme, NewWebhook, UploadFile,
+use crate::error::PROVIDER;
+use crate::wire::{
+    Agreement, AgreementId, AgreementStatus, CreatedWebhook, Document, DocumentId, EditAgreement,
+    EditSignee, File, FileId, ListPage, ListParams, NewAgreement, NewDocument, NewSignee,
+    NewTenant, NewTheme, NewWebhook, Signee, SigneeId, Single, Tenant, Theme, UploadFile, Webhook,
+    WebhookId,
 };
 
-/// The API paths, in one place.
+/// The path segments below `{api_url}/v1/`, in one place.
 pub mod paths {
+    /// The API version every path starts with.
+    pub const VERSION: &str = "v1";
     /// Agreements.
-    pub const AGREEMENTS: &str = "v1/agreements";
+    pub const AGREEMENTS: &str = "agreements";
     /// Documents.
-    pub const DOCUMENTS: &str = "v1/documents";
+    pub const DOCUMENTS: &str = "documents";
     /// Files.
-    pub const FILES: &str = "v1/files";
+    pub const FILES: &str = "files";
     /// Signees.
-    pub const SIGNEES: &str = "v1/signees";
+    pub const SIGNEES: &str = "signees";
     /// Tenants.
-    pub const TENANTS: &str = "v1/tenants";
+    pub const TENANTS: &str = "tenants";
     /// Themes.
-    pub const THEMES: &str = "v1/themes";
+    pub const THEMES: &str = "themes";
     /// Webhooks.
-    pub const WEBHOOKS: &str = "v1/webhooks";
-    /// Submitting an agreement, appended to its path (assumed: not published).
+    pub const WEBHOOKS: &str = "webhooks";
+    /// Submitting an agreement, below its path (assumed: not published).
     pub const SUBMIT: &str = "submit";
-    /// Cancelling an agreement, appended to its path (assumed: not published).
+    /// Cancelling an agreement, below its path (assumed: not published).
     pub const CANCEL: &str = "cancel";
 }
 
@@ -54,12 +54,14 @@ const STREAM_PAGE_SIZE: u32 = 100;
 /// access token.
 #[derive(Debug, Clone)]
 pub struct HeySignClient {
-    transport: Arc<Transport>,
+    transport: Transport,
+    /// `{api_url}/v1/`.
+    api: BaseUrl,
 }
 
 impl HeySignClient {
-    pub(crate) fn new(transport: Arc<Transport>) -> Self {
-        Self { transport }
+    pub(crate) fn new(transport: Transport, api: BaseUrl) -> Self {
+        Self { transport, api }
     }
 
     /// Agreements: create, read, edit, delete, submit, cancel, list.
@@ -100,51 +102,89 @@ impl HeySignClient {
     /// How many access tokens this client has requested (one per token lifetime, however many
     /// concurrent calls needed it).
     pub fn token_requests(&self) -> usize {
-        self.transport.auth.fetches()
+        self.transport
+            .auth()
+            .token_cache()
+            .map_or(0, |cache| cache.fetches())
     }
 
-    async fn single<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
-        let wrapped: Single<T> = self.transport.json(&call).await?;
+    /// A request of `operation` to the path made of `segments`; ids among them are encoded as
+    /// one segment each, so none can change the path's shape.
+    fn request(
+        &self,
+        method: Method,
+        operation: &'static str,
+        segments: &[&str],
+        repeat: Repeat,
+    ) -> Result<Request> {
+        let url = self
+            .api
+            .url(segments)
+            .map_err(|e| e.with_provider(PROVIDER))?;
+        Ok(Request::new(method, operation, url, repeat))
+    }
+
+    fn get(&self, operation: &'static str, segments: &[&str]) -> Result<Request> {
+        self.request(Method::GET, operation, segments, Repeat::Safe)
+    }
+
+    /// A create: repeated only when it provably never arrived.
+    fn create(
+        &self,
+        operation: &'static str,
+        segments: &[&str],
+        body: &impl serde::Serialize,
+    ) -> Result<Request> {
+        self.request(Method::POST, operation, segments, Repeat::IfUnsent)?
+            .json(body)
+            .map_err(|e| e.with_provider(PROVIDER))
+    }
+
+    async fn single<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        let wrapped: Single<T> = self.transport.json(&request).await?;
         Ok(wrapped.data)
     }
 
-    async fn bare<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
-        self.transport.json(&call).await
+    async fn bare<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        self.transport.json(&request).await
     }
 
-    async fn empty(&self, call: Call) -> Result<()> {
-        self.transport.no_content(&call).await
+    async fn empty(&self, request: Request) -> Result<()> {
+        self.transport.no_content(&request).await
     }
 
     async fn page<T: DeserializeOwned>(
         &self,
-        path: &str,
+        segment: &str,
         params: &ListParams,
         operation: &'static str,
     ) -> Result<ListPage<T>> {
-        self.bare(Call::new(Method::GET, path, operation).query(params.to_query()))
-            .await
+        let request = self.get(operation, &[segment])?.query(params.to_query());
+        self.bare(request).await
     }
 
     /// Every item of a paged listing with totals, reading the next page as the stream is
     /// consumed.
     fn all_pages<T: DeserializeOwned + Send + 'static>(
         &self,
-        path: &'static str,
+        segment: &'static str,
         params: ListParams,
         operation: &'static str,
+        key: fn(&T) -> &str,
     ) -> impl Stream<Item = Result<T>> + Send + '_ {
-        paginate(params, move |params| async move {
-            let page: ListPage<T> = self.page(path, &params, operation).await?;
+        walk(params, key, move |params| async move {
+            let page: ListPage<T> = self.page(segment, &params, operation).await?;
             Ok((page.data, page.total_items))
         })
     }
 }
 
 /// Walks offset-paged results: `fetch` reads one page (with the total, when the API gives one)
-/// for the given offset and limit; reading stops at the total, or at the first short page.
-fn paginate<'a, T, F, Fut>(
+/// for the given parameters; reading stops at the total, or at the first short page, and is
+/// bounded by the shared page walker's guards.
+fn walk<'a, T, F, Fut>(
     params: ListParams,
+    key: fn(&T) -> &str,
     fetch: F,
 ) -> impl Stream<Item = Result<T>> + Send + 'a
 where
@@ -154,55 +194,42 @@ where
 {
     let limit = params.limit.unwrap_or(STREAM_PAGE_SIZE);
     let first = params.offset.unwrap_or(0);
-    let fetch = Arc::new(fetch);
-    stream::try_unfold(Some(first), move |offset| {
-        let params = params.clone();
-        let fetch = Arc::clone(&fetch);
+    paging::walk(first, DEFAULT_MAX_PAGES, key, move |offset| {
+        let page = fetch(params.clone().offset(offset).limit(limit));
         async move {
-            let Some(offset) = offset else {
-                return Ok::<_, Error>(None);
-            };
-            let (items, total) = fetch(params.offset(offset).limit(limit)).await?;
+            let (items, total) = page.await.map_err(|e| e.with_provider(PROVIDER))?;
             let next = next_offset(offset, items.len(), limit, total);
-            Ok(Some((items, next)))
+            Ok(Page { items, next })
         }
     })
-    .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-    .try_flatten()
+    .map_err(|e| e.with_provider(PROVIDER))
 }
 
-/// Every item of an offset-paged listing in one `Vec`: the pages [`paginate`] would stream,
-/// read in a plain loop where the caller wants them all anyway.
-async fn collect_pages<T, F, Fut>(params: ListParams, fetch: F) -> Result<Vec<T>>
+/// Every item of an offset-paged listing in one `Vec`, read in a plain loop, with the same
+/// guards as [`walk`].
+async fn collect<T, F, Fut>(params: ListParams, key: fn(&T) -> &str, fetch: F) -> Result<Vec<T>>
 where
     F: Fn(ListParams) -> Fut,
     Fut: std::future::Future<Output = Result<(Vec<T>, Option<u64>)>>,
 {
     let limit = params.limit.unwrap_or(STREAM_PAGE_SIZE);
-    let mut offset = params.offset.unwrap_or(0);
-    let mut all = Vec::new();
-    loop {
-        let (items, total) = fetch(params.clone().offset(offset).limit(limit)).await?;
-        let next = next_offset(offset, items.len(), limit, total);
-        all.extend(items);
-        match next {
-            Some(next) => offset = next,
-            None => return Ok(all),
+    let first = params.offset.unwrap_or(0);
+    paging::collect(first, DEFAULT_MAX_PAGES, key, |offset| {
+        let page = fetch(params.clone().offset(offset).limit(limit));
+        async move {
+            let (items, total) = page.await?;
+            let next = next_offset(offset, items.len(), limit, total);
+            Ok(Page { items, next })
         }
-    }
+    })
+    .await
+    .map_err(|e| e.with_provider(PROVIDER))
 }
 
-/// The offset of the page after one that started at `offset` and held `read` items, or `None`
-/// when that was the last: the total is reached, or (without a total) the page was short.
-fn next_offset(offset: u32, read: usize, limit: u32, total: Option<u64>) -> Option<u32> {
-    let read = u32::try_from(read).unwrap_or(u32::MAX);
-    let next = offset.saturating_add(read);
-    let more = read > 0 && total.map_or(read == limit, |total| u64::from(next) < total);
-    more.then_some(next)
-}
-
-fn item_path(base: &str, id: &str) -> String {
-    format!("{base}/{id}")
+/// The offset of the next page, in HeySign's 32-bit offsets.
+pub(crate) fn next_offset(offset: u32, read: usize, limit: u32, total: Option<u64>) -> Option<u32> {
+    paging::next_offset(u64::from(offset), read, u64::from(limit), total)
+        .and_then(|next| u32::try_from(next).ok())
 }
 
 /// Agreements. See [`HeySignClient::agreements`].
@@ -214,30 +241,32 @@ pub struct Agreements<'a> {
 impl Agreements<'_> {
     /// Creates an agreement (status `Draft`), optionally with documents and signees.
     pub async fn create(&self, agreement: &NewAgreement) -> Result<Agreement> {
-        let call =
-            Call::new(Method::POST, paths::AGREEMENTS, "create agreement").json(agreement)?;
-        self.client.agreement(call).await
+        let request = self
+            .client
+            .create("create agreement", &[paths::AGREEMENTS], agreement)?;
+        self.client.agreement(&request).await
     }
 
     /// Reads an agreement.
     pub async fn get(&self, id: &AgreementId) -> Result<Agreement> {
-        let call = Call::new(
-            Method::GET,
-            item_path(paths::AGREEMENTS, id.as_str()),
-            "get agreement",
-        );
-        self.client.agreement(call).await
+        let request = self
+            .client
+            .get("get agreement", &[paths::AGREEMENTS, id.as_str()])?;
+        self.client.agreement(&request).await
     }
 
     /// Edits a draft agreement's issuer and title.
     pub async fn edit(&self, id: &AgreementId, edit: &EditAgreement) -> Result<Agreement> {
-        let call = Call::new(
-            Method::PUT,
-            item_path(paths::AGREEMENTS, id.as_str()),
-            "edit agreement",
-        )
-        .json(edit)?;
-        self.client.agreement(call).await
+        let request = self
+            .client
+            .request(
+                Method::PUT,
+                "edit agreement",
+                &[paths::AGREEMENTS, id.as_str()],
+                Repeat::Safe,
+            )?
+            .json(edit)?;
+        self.client.agreement(&request).await
     }
 
     /// Deletes a draft agreement (it stays readable as `Deleted` for 14 days).
@@ -245,21 +274,25 @@ impl Agreements<'_> {
     /// When a repeat follows an attempt whose answer was lost, a refusal of the repeat is
     /// checked against the agreement: if it reads `Deleted`, the earlier attempt did it.
     pub async fn delete(&self, id: &AgreementId) -> Result<()> {
-        let call = Call::new(
+        let request = self.client.request(
             Method::DELETE,
-            item_path(paths::AGREEMENTS, id.as_str()),
             "delete agreement",
-        );
-        self.settled(id, &call, AgreementStatus::Deleted).await
+            &[paths::AGREEMENTS, id.as_str()],
+            Repeat::Safe,
+        )?;
+        self.settled(id, &request, AgreementStatus::Deleted).await
     }
 
     /// Submits a draft for signing: it and its signees become `Pending` and signees are
-    /// notified. This costs money: it is never retried once it may have been received.
+    /// notified. This costs money: it is never repeated once it may have been received.
     pub async fn submit(&self, id: &AgreementId) -> Result<()> {
-        let path = format!("{}/{id}/{}", paths::AGREEMENTS, paths::SUBMIT);
-        self.client
-            .empty(Call::new(Method::POST, path, "submit agreement"))
-            .await
+        let request = self.client.request(
+            Method::POST,
+            "submit agreement",
+            &[paths::AGREEMENTS, id.as_str(), paths::SUBMIT],
+            Repeat::IfUnsent,
+        )?;
+        self.client.empty(request).await
     }
 
     /// Cancels a submitted agreement, possible until the last signee has signed.
@@ -269,41 +302,48 @@ impl Agreements<'_> {
     /// agreement is no longer pending); the refusal is checked against the agreement, and if it
     /// reads `Cancelled`, the earlier attempt did it.
     pub async fn cancel(&self, id: &AgreementId) -> Result<()> {
-        let path = format!("{}/{id}/{}", paths::AGREEMENTS, paths::CANCEL);
-        let mut call = Call::new(Method::POST, path, "cancel agreement");
-        call.repeat = crate::http::Repeat::Safe;
-        self.settled(id, &call, AgreementStatus::Cancelled).await
+        let request = self.client.request(
+            Method::POST,
+            "cancel agreement",
+            &[paths::AGREEMENTS, id.as_str(), paths::CANCEL],
+            Repeat::Safe,
+        )?;
+        self.settled(id, &request, AgreementStatus::Cancelled).await
     }
 
-    /// Sends `call`, which moves agreement `id` to `end`. A refusal of a repeat that followed
-    /// an attempt which may have been carried out counts as success when the agreement is
-    /// found in `end`: that attempt is what moved it.
-    async fn settled(&self, id: &AgreementId, call: &Call, end: AgreementStatus) -> Result<()> {
-        let attempted = self.client.transport.no_content_tracked(call).await;
-        match attempted.result {
-            Err(err)
-                if attempted.after_ambiguous_failure
-                    && matches!(err.kind(), ErrorKind::InvalidState { .. }) =>
-            {
-                match self.get(id).await {
-                    Ok(agreement) if agreement.status == end => Ok(()),
-                    _ => Err(err),
-                }
-            }
-            result => result,
-        }
+    /// Sends `request`, which moves agreement `id` to `end`, settling a refusal that follows an
+    /// ambiguous attempt by reading the agreement back.
+    async fn settled(
+        &self,
+        id: &AgreementId,
+        request: &Request,
+        end: AgreementStatus,
+    ) -> Result<()> {
+        let attempted = self.client.transport.no_content_tracked(request).await;
+        settle(
+            attempted,
+            |err| matches!(err.kind(), ErrorKind::InvalidState { .. }),
+            || async {
+                self.get(id)
+                    .await
+                    .is_ok_and(|agreement| agreement.status == end)
+            },
+        )
+        .await
     }
 
     /// One page of agreements.
     pub async fn list(&self, params: &ListParams) -> Result<ListPage<Agreement>> {
-        let call =
-            Call::new(Method::GET, paths::AGREEMENTS, "list agreements").query(params.to_query());
-        let body = self.client.transport.execute(&call).await?;
-        let page: ListPage<&RawValue> = decode(&body, call.operation)?;
+        let request = self
+            .client
+            .get("list agreements", &[paths::AGREEMENTS])?
+            .query(params.to_query());
+        let answer = self.client.transport.send(&request).await?;
+        let page: ListPage<&RawValue> = answer.json()?;
         let data = page
             .data
             .into_iter()
-            .map(|item| agreement_from_raw(&body, item))
+            .map(|item| agreement_from_raw(&answer, item))
             .collect::<Result<_>>()?;
         Ok(ListPage {
             data,
@@ -318,31 +358,34 @@ impl Agreements<'_> {
         &self,
         params: ListParams,
     ) -> impl Stream<Item = Result<Agreement>> + Send + '_ {
-        paginate(params, move |params| async move {
-            let page = self.list(&params).await?;
-            Ok((page.data, page.total_items))
-        })
+        walk(
+            params,
+            |agreement: &Agreement| agreement.id.as_str(),
+            move |params| async move {
+                let page = self.list(&params).await?;
+                Ok((page.data, page.total_items))
+            },
+        )
     }
 }
 
 impl HeySignClient {
-    /// Sends a call answered with `{"data": agreement}` and reads the agreement.
-    async fn agreement(&self, call: Call) -> Result<Agreement> {
-        let body = self.transport.execute(&call).await?;
-        let read = decode::<Single<&RawValue>>(&body, call.operation)
-            .and_then(|wrapped| agreement_from_raw(&body, wrapped.data));
-        read_answer(&call, read)
+    /// Sends a request answered with `{"data": agreement}` and reads the agreement.
+    async fn agreement(&self, request: &Request) -> Result<Agreement> {
+        let answer = self.transport.send(request).await?;
+        let wrapped: Single<&RawValue> = answer.json()?;
+        agreement_from_raw(&answer, wrapped.data)
     }
 }
 
-/// Decodes an agreement found in `body`, keeping its JSON text (shared with `body`, not copied)
-/// as `raw`, with every field as sent.
-fn agreement_from_raw(body: &Bytes, item: &RawValue) -> Result<Agreement> {
-    // `item` was read from `body` without copying, so it lies within it.
-    let text = body.slice_ref(item.get().as_bytes());
-    let (mut agreement, raw) = RawJson::decode::<Agreement>(text).map_err(|e| {
-        Error::unexpected_response(format!("agreement: {e}")).with_provider(PROVIDER)
-    })?;
+/// Decodes an agreement found in an answer, keeping its JSON text (shared with the body, not
+/// copied) as `raw`, with every field as sent.
+fn agreement_from_raw(answer: &Answer, item: &RawValue) -> Result<Agreement> {
+    // `item` was read from the body without copying, so it lies within it.
+    let text: Bytes = answer.body.slice_ref(item.get().as_bytes());
+    let decoded = RawJson::decode::<Agreement>(text)
+        .map_err(|e| Error::unexpected_response(format!("agreement: {e}")));
+    let (mut agreement, raw) = answer.read(decoded)?;
     agreement.raw = raw;
     Ok(agreement)
 }
@@ -356,44 +399,48 @@ pub struct Documents<'a> {
 impl Documents<'_> {
     /// Attaches an uploaded PDF to a draft agreement.
     pub async fn create(&self, document: &NewDocument) -> Result<Document> {
-        let call = Call::new(Method::POST, paths::DOCUMENTS, "create document").json(document)?;
-        self.client.bare(call).await
+        let request = self
+            .client
+            .create("create document", &[paths::DOCUMENTS], document)?;
+        self.client.bare(request).await
     }
 
     /// Reads a document.
     pub async fn get(&self, id: &DocumentId) -> Result<Document> {
-        let call = Call::new(
-            Method::GET,
-            item_path(paths::DOCUMENTS, id.as_str()),
-            "get document",
-        );
-        self.client.bare(call).await
+        let request = self
+            .client
+            .get("get document", &[paths::DOCUMENTS, id.as_str()])?;
+        self.client.bare(request).await
     }
 
     /// Removes a document from a draft agreement.
     pub async fn delete(&self, id: &DocumentId) -> Result<()> {
-        let call = Call::new(
+        let request = self.client.request(
             Method::DELETE,
-            item_path(paths::DOCUMENTS, id.as_str()),
             "delete document",
-        );
-        self.client.empty(call).await
+            &[paths::DOCUMENTS, id.as_str()],
+            Repeat::Safe,
+        )?;
+        self.client.empty(request).await
     }
 
     /// Documents matching `params` (the API answers with a plain array).
     pub async fn list(&self, params: &ListParams) -> Result<Vec<Document>> {
-        let call =
-            Call::new(Method::GET, paths::DOCUMENTS, "list documents").query(params.to_query());
-        let body = self.client.transport.execute(&call).await?;
-        decode(&body, "list documents")
+        let request = self
+            .client
+            .get("list documents", &[paths::DOCUMENTS])?
+            .query(params.to_query());
+        self.client.bare(request).await
     }
 
     /// Every document matching `params`, page after page. The answer carries no totals, so
     /// reading stops at the first page shorter than the page size.
     pub fn list_all(&self, params: ListParams) -> impl Stream<Item = Result<Document>> + Send + '_ {
-        paginate(params, move |params| async move {
-            Ok((self.list(&params).await?, None))
-        })
+        walk(
+            params,
+            |document: &Document| document.id.as_str(),
+            move |params| async move { Ok((self.list(&params).await?, None)) },
+        )
     }
 }
 
@@ -406,28 +453,42 @@ pub struct Files<'a> {
 impl Files<'_> {
     /// Uploads a file (multipart; at most 10 MB by default).
     pub async fn upload(&self, file: &UploadFile) -> Result<File> {
-        let part = FilePart {
-            name: file.name.clone(),
-            content_type: file.content_type.clone(),
-            content: file.content.clone(),
-            metadata: file
-                .metadata
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+        let UploadFile {
+            name,
+            content_type,
+            content,
+            metadata,
+        } = file.clone();
+        // Built anew for each attempt: a form is consumed by sending it. The bytes are shared.
+        let form = move || {
+            let part = reqwest::multipart::Part::stream(content.clone())
+                .file_name(name.clone())
+                .mime_str(&content_type)
+                .map_err(|e| {
+                    Error::invalid_request("content_type", format!("`{content_type}`: {e}"))
+                })?;
+            let mut form = reqwest::multipart::Form::new().part("file", part);
+            for (key, value) in &metadata {
+                form = form.text(format!("metadata[{key}]"), value.clone());
+            }
+            Ok(form)
         };
-        let call = Call::new(Method::POST, paths::FILES, "upload file").multipart(part);
-        self.client.bare(call).await
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                "upload file",
+                &[paths::FILES],
+                Repeat::IfUnsent,
+            )?
+            .body(Body::multipart(form));
+        self.client.bare(request).await
     }
 
     /// Reads a file's description.
     pub async fn get(&self, id: &FileId) -> Result<File> {
-        let call = Call::new(
-            Method::GET,
-            item_path(paths::FILES, id.as_str()),
-            "get file",
-        );
-        self.client.single(call).await
+        let request = self.client.get("get file", &[paths::FILES, id.as_str()])?;
+        self.client.single(request).await
     }
 
     /// One page of files.
@@ -437,7 +498,10 @@ impl Files<'_> {
 
     /// Every file matching `params`, page after page.
     pub fn list_all(&self, params: ListParams) -> impl Stream<Item = Result<File>> + Send + '_ {
-        self.client.all_pages(paths::FILES, params, "list files")
+        self.client
+            .all_pages(paths::FILES, params, "list files", |file: &File| {
+                file.id.as_str()
+            })
     }
 }
 
@@ -450,39 +514,43 @@ pub struct Signees<'a> {
 impl Signees<'_> {
     /// Adds a signee to a draft agreement.
     pub async fn create(&self, signee: &NewSignee) -> Result<Signee> {
-        let call = Call::new(Method::POST, paths::SIGNEES, "create signee").json(signee)?;
-        self.client.single(call).await
+        let request = self
+            .client
+            .create("create signee", &[paths::SIGNEES], signee)?;
+        self.client.single(request).await
     }
 
     /// Reads a signee.
     pub async fn get(&self, id: &SigneeId) -> Result<Signee> {
-        let call = Call::new(
-            Method::GET,
-            item_path(paths::SIGNEES, id.as_str()),
-            "get signee",
-        );
-        self.client.single(call).await
+        let request = self
+            .client
+            .get("get signee", &[paths::SIGNEES, id.as_str()])?;
+        self.client.single(request).await
     }
 
     /// Changes a signee of a draft agreement; attributes set to `None` are removed.
     pub async fn edit(&self, id: &SigneeId, edit: &EditSignee) -> Result<Signee> {
-        let call = Call::new(
-            Method::PUT,
-            item_path(paths::SIGNEES, id.as_str()),
-            "edit signee",
-        )
-        .json(edit)?;
-        self.client.single(call).await
+        let request = self
+            .client
+            .request(
+                Method::PUT,
+                "edit signee",
+                &[paths::SIGNEES, id.as_str()],
+                Repeat::Safe,
+            )?
+            .json(edit)?;
+        self.client.single(request).await
     }
 
     /// Removes a signee from a draft agreement.
     pub async fn delete(&self, id: &SigneeId) -> Result<()> {
-        let call = Call::new(
+        let request = self.client.request(
             Method::DELETE,
-            item_path(paths::SIGNEES, id.as_str()),
             "delete signee",
-        );
-        self.client.empty(call).await
+            &[paths::SIGNEES, id.as_str()],
+            Repeat::Safe,
+        )?;
+        self.client.empty(request).await
     }
 
     /// One page of signees.
@@ -494,8 +562,9 @@ impl Signees<'_> {
 
     /// Every signee of `agreement`, page after page, in one `Vec`.
     pub async fn all_of(&self, agreement: &AgreementId) -> Result<Vec<Signee>> {
-        collect_pages(
+        collect(
             ListParams::new().agreement(agreement.clone()),
+            |signee: &Signee| signee.id.as_str(),
             |params| async move {
                 let page = self.list(&params).await?;
                 Ok((page.data, page.total_items))
@@ -507,7 +576,9 @@ impl Signees<'_> {
     /// Every signee matching `params`, page after page.
     pub fn list_all(&self, params: ListParams) -> impl Stream<Item = Result<Signee>> + Send + '_ {
         self.client
-            .all_pages(paths::SIGNEES, params, "list signees")
+            .all_pages(paths::SIGNEES, params, "list signees", |signee: &Signee| {
+                signee.id.as_str()
+            })
     }
 }
 
@@ -520,8 +591,10 @@ pub struct Tenants<'a> {
 impl Tenants<'_> {
     /// Creates a sub-tenant (needs the `tenants:create` permission).
     pub async fn create(&self, tenant: &NewTenant) -> Result<Tenant> {
-        let call = Call::new(Method::POST, paths::TENANTS, "create tenant").json(tenant)?;
-        self.client.single(call).await
+        let request = self
+            .client
+            .create("create tenant", &[paths::TENANTS], tenant)?;
+        self.client.single(request).await
     }
 }
 
@@ -534,8 +607,10 @@ pub struct Themes<'a> {
 impl Themes<'_> {
     /// Creates a theme of the signing portal.
     pub async fn create(&self, theme: &NewTheme) -> Result<Theme> {
-        let call = Call::new(Method::POST, paths::THEMES, "create theme").json(theme)?;
-        self.client.single(call).await
+        let request = self
+            .client
+            .create("create theme", &[paths::THEMES], theme)?;
+        self.client.single(request).await
     }
 }
 
@@ -549,8 +624,10 @@ impl Webhooks<'_> {
     /// Subscribes `url` to events. The answer holds the signing secret, which HeySign never
     /// shows again: store it.
     pub async fn create(&self, webhook: &NewWebhook) -> Result<CreatedWebhook> {
-        let call = Call::new(Method::POST, paths::WEBHOOKS, "create webhook").json(webhook)?;
-        self.client.single(call).await
+        let request = self
+            .client
+            .create("create webhook", &[paths::WEBHOOKS], webhook)?;
+        self.client.single(request).await
     }
 
     /// Every webhook subscription.
@@ -570,12 +647,13 @@ impl Webhooks<'_> {
 
     /// Unsubscribes.
     pub async fn delete(&self, id: &WebhookId) -> Result<()> {
-        let call = Call::new(
+        let request = self.client.request(
             Method::DELETE,
-            item_path(paths::WEBHOOKS, id.as_str()),
             "delete webhook",
-        );
-        self.client.empty(call).await
+            &[paths::WEBHOOKS, id.as_str()],
+            Repeat::Safe,
+        )?;
+        self.client.empty(request).await
     }
 }
 
@@ -597,27 +675,35 @@ mod tests {
 
     #[tokio::test]
     async fn collecting_reads_every_page_once() {
-        let items: Vec<u32> = (0..250).collect();
+        let items: Vec<String> = (0..250).map(|i| i.to_string()).collect();
         let asked = std::sync::Mutex::new(Vec::new());
-        let all = collect_pages(ListParams::new(), |params| {
-            let (offset, limit) = (params.offset.unwrap(), params.limit.unwrap());
-            asked.lock().unwrap().push(offset);
-            let page: Vec<u32> = items
-                .iter()
-                .copied()
-                .skip(offset as usize)
-                .take(limit as usize)
-                .collect();
-            async move { Ok((page, Some(250))) }
-        })
+        let all = collect(
+            ListParams::new(),
+            |item: &String| item,
+            |params| {
+                let (offset, limit) = (params.offset.unwrap(), params.limit.unwrap());
+                asked.lock().unwrap().push(offset);
+                let page: Vec<String> = items
+                    .iter()
+                    .skip(offset as usize)
+                    .take(limit as usize)
+                    .cloned()
+                    .collect();
+                async move { Ok((page, Some(250))) }
+            },
+        )
         .await
         .unwrap();
         assert_eq!(all, items);
         assert_eq!(*asked.lock().unwrap(), [0, 100, 200]);
 
-        let failed = collect_pages(ListParams::new(), |_| async {
-            Err::<(Vec<u32>, Option<u64>), _>(Error::unexpected_response("broken page"))
-        })
+        let failed = collect(
+            ListParams::new(),
+            |item: &String| item,
+            |_| async {
+                Err::<(Vec<String>, Option<u64>), _>(Error::unexpected_response("broken page"))
+            },
+        )
         .await;
         assert!(failed.is_err());
     }

@@ -5,14 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use signing_core::webhook::{WebhookSecret, WebhookVerifier};
+use signing_core::webhook::{WebhookSecret, WebhookVerifier, secret_list};
 use signing_core::{Error, ReplayGuard, Result, RetryPolicy};
-use url::Url;
+use signing_http::{Auth, BaseUrl, HttpSettings, OAuthErrors, TokenCache};
 
-use crate::auth::TokenSource;
-use crate::client::HeySignClient;
-use crate::http::Transport;
+use crate::auth::ClientCredentials;
+use crate::client::{HeySignClient, paths};
+use crate::error::{HeySignErrors, PROVIDER};
 use crate::provider::HeySign;
+use crate::webhook::Webhooks;
 
 /// The production API host.
 pub const DEFAULT_API_URL: &str = "https://api.heysign.co";
@@ -33,7 +34,10 @@ pub const ENV_ISSUER: &str = "HEYSIGN_ISSUER";
 /// How long a request may take unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long connecting may take unless configured otherwise.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = signing_http::DEFAULT_CONNECT_TIMEOUT;
+
+/// The largest answer read: no HeySign endpoint returns file content.
+const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Builds a [`HeySign`] provider (and its [`HeySignClient`]).
 ///
@@ -56,10 +60,7 @@ pub struct HeySignBuilder {
     client_secret: Option<SecretString>,
     webhook_secrets: Vec<String>,
     issuer: Option<String>,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
-    retry: RetryPolicy,
+    http: HttpSettings,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
 }
 
@@ -79,10 +80,9 @@ impl HeySignBuilder {
             client_secret: None,
             webhook_secrets: Vec::new(),
             issuer: None,
-            http: None,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            retry: RetryPolicy::default(),
+            http: HttpSettings::default()
+                .timeout(DEFAULT_TIMEOUT)
+                .max_response_bytes(MAX_RESPONSE_BYTES),
             replay_guard: None,
         }
     }
@@ -105,7 +105,7 @@ impl HeySignBuilder {
         let required = |name: &'static str| {
             get(name).ok_or_else(|| {
                 Error::invalid_request(name, "the environment variable is not set")
-                    .with_provider(crate::http::PROVIDER)
+                    .with_provider(PROVIDER)
             })
         };
         let mut builder = Self::new()
@@ -117,11 +117,7 @@ impl HeySignBuilder {
             builder.auth_url = url;
         }
         if let Some(secrets) = get(ENV_WEBHOOK_SECRET) {
-            builder.webhook_secrets = secrets
-                .split([' ', ','])
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
+            builder.webhook_secrets = secret_list(&secrets).map(str::to_owned).collect();
         }
         builder.issuer = get(ENV_ISSUER);
         Ok(builder)
@@ -171,28 +167,28 @@ impl HeySignBuilder {
     /// the per-request timeout set here still applies).
     #[must_use]
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.http = self.http.client(client);
         self
     }
 
     /// How long one request may take.
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http = self.http.timeout(timeout);
         self
     }
 
     /// How long connecting may take (for the client built here).
     #[must_use]
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.http = self.http.connect_timeout(timeout);
         self
     }
 
     /// How requests that are safe to repeat are retried.
     #[must_use]
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.http = self.http.retry(retry);
         self
     }
 
@@ -210,89 +206,73 @@ impl HeySignBuilder {
 
     /// Checks the configuration and builds the provider. Nothing is sent yet.
     pub fn build(self) -> Result<HeySign> {
-        let api_url = parse_base_url("api_url", &self.api_url)?;
-        let auth_url = parse_base_url("auth_url", &self.auth_url)?;
+        let invalid = |e: Error| e.with_provider(PROVIDER);
+        let api = BaseUrl::parse("api_url", &self.api_url)
+            .and_then(|base| base.below(&[paths::VERSION]))
+            .map_err(invalid)?;
+        let token_url = BaseUrl::parse("auth_url", &self.auth_url)
+            .and_then(|base| base.url(&["oauth", "token"]))
+            .map_err(invalid)?;
         let client_id = self
             .client_id
             .filter(|id| !id.trim().is_empty())
             .ok_or_else(|| {
-                Error::invalid_request(
+                invalid(Error::invalid_request(
                     "client_id",
                     "a HeySign client id is required (HEYSIGN_CLIENT_ID)",
-                )
+                ))
             })?;
         let client_secret = self
             .client_secret
             .filter(|secret| !secret.expose_secret().trim().is_empty())
             .ok_or_else(|| {
-                Error::invalid_request(
+                invalid(Error::invalid_request(
                     "client_secret",
                     "a HeySign client secret is required (HEYSIGN_CLIENT_SECRET)",
-                )
+                ))
             })?;
         let secrets = self
             .webhook_secrets
             .iter()
             .map(|secret| {
-                WebhookSecret::new(secret)
-                    .map_err(|why| Error::invalid_request("webhook_secret", why.to_string()))
+                WebhookSecret::new(secret).map_err(|why| {
+                    invalid(Error::invalid_request("webhook_secret", why.to_string()))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let verifier = if secrets.is_empty() {
             None
         } else {
-            Some(WebhookVerifier::with_secrets(secrets).map_err(Error::from)?)
+            Some(WebhookVerifier::with_secrets(secrets).map_err(|why| invalid(Error::from(why)))?)
         };
         if let Some(issuer) = &self.issuer
             && issuer.trim().is_empty()
         {
-            return Err(Error::invalid_request("issuer", "must not be empty"));
+            return Err(invalid(Error::invalid_request(
+                "issuer",
+                "must not be empty",
+            )));
         }
-        let http = match self.http {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                // The API never answers with a redirect; following one could carry the bearer
-                // token or a document somewhere else.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::invalid_request("http_client", format!("cannot build: {e}")))?,
-        };
-        let token_url = auth_url
-            .join("oauth/token")
-            .map_err(|e| Error::invalid_request("auth_url", e.to_string()))?;
-        let auth = TokenSource::new(
-            http.clone(),
+        // One client for both hosts: one connection pool.
+        let http = self.http.resolved(PROVIDER)?;
+        let auth = http.transport(PROVIDER, Auth::None, Arc::new(OAuthErrors))?;
+        let tokens = TokenCache::new(ClientCredentials::new(
+            auth,
             token_url,
             client_id,
             client_secret,
-            self.timeout,
-        );
-        let transport = Transport::new(http, api_url, auth, self.retry, self.timeout);
+        ));
+        let transport = http.transport(
+            PROVIDER,
+            Auth::tokens(Arc::new(tokens)),
+            Arc::new(HeySignErrors),
+        )?;
         Ok(HeySign::new(
-            HeySignClient::new(Arc::new(transport)),
-            verifier,
+            HeySignClient::new(transport, api),
+            Webhooks::new(verifier, self.replay_guard),
             self.issuer,
-            self.replay_guard,
         ))
     }
-}
-
-fn parse_base_url(field: &str, raw: &str) -> Result<Url> {
-    let mut url = Url::parse(raw)
-        .map_err(|e| Error::invalid_request(field, format!("`{raw}` is not a URL: {e}")))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-        return Err(Error::invalid_request(
-            field,
-            format!("`{raw}` is not an http(s) URL"),
-        ));
-    }
-    // `join` treats the last segment as a file unless the path ends with a slash.
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
 }
 
 impl fmt::Debug for HeySignBuilder {
@@ -310,9 +290,7 @@ impl fmt::Debug for HeySignBuilder {
                 &format_args!("[{} redacted]", self.webhook_secrets.len()),
             )
             .field("issuer", &self.issuer)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("retry", &self.retry)
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -401,11 +379,45 @@ mod tests {
     }
 
     #[test]
-    fn base_urls_keep_their_path() {
-        let url = parse_base_url("api_url", "http://127.0.0.1:9/prefix").unwrap();
+    fn base_urls_follow_the_one_url_rule() {
+        let creds = || HeySignBuilder::new().with_client_credentials("id", "secret");
+        creds()
+            .with_api_url("http://127.0.0.1:9/prefix")
+            .build()
+            .unwrap();
+        // Plain http only to this machine; no credentials in a URL.
+        for (field, bad) in [
+            ("api_url", "http://api.heysign.co"),
+            ("auth_url", "http://auth.heysign.co"),
+            ("api_url", "https://user:pass@api.heysign.co"),
+            ("auth_url", "https://a:b@auth.heysign.co"),
+        ] {
+            let builder = if field == "api_url" {
+                creds().with_api_url(bad)
+            } else {
+                creds().with_auth_url(bad)
+            };
+            let err = builder.build().unwrap_err();
+            assert_eq!(field_of(&err), field, "{bad}");
+            assert!(!err.to_string().contains("pass"), "{err}");
+        }
+    }
+
+    #[test]
+    fn zero_timeouts_are_refused() {
+        let creds = || HeySignBuilder::new().with_client_credentials("id", "secret");
         assert_eq!(
-            url.join("v1/agreements").unwrap().path(),
-            "/prefix/v1/agreements"
+            field_of(&creds().with_timeout(Duration::ZERO).build().unwrap_err()),
+            "timeout"
+        );
+        assert_eq!(
+            field_of(
+                &creds()
+                    .with_connect_timeout(Duration::ZERO)
+                    .build()
+                    .unwrap_err()
+            ),
+            "connect_timeout"
         );
     }
 }

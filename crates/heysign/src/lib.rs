@@ -56,14 +56,17 @@
 //! What HeySign supports, and the choices made where its reference is silent, are in
 //! `docs/providers/heysign.md`.
 
+// Layers, lowest first; a module imports only from those below it: `error` (the provider's
+// name and error body), `wire` (JSON types), `auth` (tokens), `client` (the typed API),
+// `mapping` (to the core's types), `webhook`, `provider` (the trait), `config` (the builder).
 mod auth;
 mod client;
 mod config;
-mod http;
+mod error;
 mod mapping;
-mod model;
 mod provider;
-mod requests;
+mod webhook;
+mod wire;
 
 pub use client::{
     Agreements, Documents, Files, HeySignClient, Signees, Tenants, Themes, Webhooks, paths,
@@ -72,14 +75,12 @@ pub use config::{
     DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_API_URL,
     ENV_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ISSUER, ENV_WEBHOOK_SECRET, HeySignBuilder,
 };
-pub use model::{
-    Agreement, AgreementId, AgreementStatus, CreatedWebhook, Document, DocumentId, DocumentType,
-    File, FileId, ListPage, Metadata, PageInfo, Signee, SigneeAttributes, SigneeId, SigneeStatus,
-    SortOrder, Tenant, TenantId, Theme, ThemeId, Webhook, WebhookId,
-};
+pub use error::PROVIDER;
 pub use provider::{HeySign, MAX_DOCUMENT_SIZE, capabilities};
-pub use requests::{
-    AgreementDocument, AgreementSignee, EditAgreement, EditSignee, ListParams, NewAgreement,
-    NewDocument, NewSignee, NewTenant, NewTheme, NewWebhook, NotificationType, Notifications,
-    Scheduling, UploadFile,
+pub use wire::{
+    Agreement, AgreementDocument, AgreementId, AgreementSignee, AgreementStatus, CreatedWebhook,
+    Document, DocumentId, DocumentType, EditAgreement, EditSignee, File, FileId, ListPage,
+    ListParams, Metadata, NewAgreement, NewDocument, NewSignee, NewTenant, NewTheme, NewWebhook,
+    NotificationType, Notifications, PageInfo, Scheduling, Signee, SigneeAttributes, SigneeId,
+    SigneeStatus, SortOrder, Tenant, TenantId, Theme, ThemeId, UploadFile, Webhook, WebhookId,
 };

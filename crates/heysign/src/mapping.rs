@@ -5,8 +5,8 @@ use signing_core::{
     SignerId, SignerRef, SignerStatus, limits,
 };
 
-use crate::http::PROVIDER;
-use crate::model::{Agreement, AgreementStatus, Signee, SigneeStatus, WebhookPayload};
+use crate::error::PROVIDER;
+use crate::wire::{Agreement, AgreementStatus, Signee, SigneeStatus, WebhookPayload};
 
 /// The agreement metadata key holding the caller reference.
 pub(crate) const REFERENCE_KEY: &str = "signing.reference";

@@ -2,30 +2,25 @@
 
 use std::fmt;
 use std::pin::pin;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use futures_util::future::{Either, select, try_join_all};
-use signing_core::webhook::{WebhookError, WebhookVerifier};
 use signing_core::{
     Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, EnvelopeStatus, Error, Event,
-    ListQuery, NationalId, NewEnvelope, Operation, Page, RawJson, ReplayGuard, Result,
-    SignerStatus, SigningProvider, WebhookRequest,
+    ListQuery, NationalId, NewEnvelope, Operation, Page, Result, SignerStatus, SigningProvider,
+    WebhookRequest,
 };
 
-use crate::client::HeySignClient;
-use crate::http::PROVIDER;
+use crate::client::{HeySignClient, next_offset};
+use crate::error::PROVIDER;
 use crate::mapping::{
     self, REFERENCE_KEY, SIGNER_NAME_KEY, SIGNER_ORGANIZATION_KEY, SIGNER_TITLE_KEY,
 };
-use crate::model::{
-    Agreement, AgreementId, AgreementStatus, DocumentType, Metadata, Signee, SigneeAttributes,
-    WebhookPayload,
-};
-use crate::requests::{
-    AgreementDocument, ListParams, NewAgreement, NewSignee, NotificationType, Notifications,
-    UploadFile,
+use crate::webhook::Webhooks;
+use crate::wire::{
+    Agreement, AgreementDocument, AgreementId, AgreementStatus, DocumentType, ListParams, Metadata,
+    NewAgreement, NewSignee, NotificationType, Notifications, Signee, SigneeAttributes, UploadFile,
 };
 
 /// HeySign's default upload limit: 10 MB.
@@ -65,23 +60,16 @@ pub fn capabilities() -> Capabilities {
 #[derive(Clone)]
 pub struct HeySign {
     client: HeySignClient,
-    verifier: Option<WebhookVerifier>,
+    webhooks: Webhooks,
     issuer: Option<String>,
-    replay_guard: Option<Arc<dyn ReplayGuard>>,
 }
 
 impl HeySign {
-    pub(crate) fn new(
-        client: HeySignClient,
-        verifier: Option<WebhookVerifier>,
-        issuer: Option<String>,
-        replay_guard: Option<Arc<dyn ReplayGuard>>,
-    ) -> Self {
+    pub(crate) fn new(client: HeySignClient, webhooks: Webhooks, issuer: Option<String>) -> Self {
         Self {
             client,
-            verifier,
+            webhooks,
             issuer,
-            replay_guard,
         }
     }
 
@@ -299,13 +287,8 @@ impl SigningProvider for HeySign {
             Ok::<_, Error>(mapping::envelope(agreement, signees))
         }))
         .await?;
-        let read = u32::try_from(envelopes.len()).unwrap_or(u32::MAX);
-        let next = offset.saturating_add(read);
-        let more = read > 0
-            && page
-                .total_items
-                .map_or(read == limit, |total| u64::from(next) < total);
-        let mut result = Page::new(envelopes, more.then(|| next.to_string()));
+        let next = next_offset(offset, envelopes.len(), limit, page.total_items);
+        let mut result = Page::new(envelopes, next.map(|next| next.to_string()));
         if let Some(total) = page.total_items {
             result = result.with_total(total);
         }
@@ -317,24 +300,7 @@ impl SigningProvider for HeySign {
     }
 
     async fn parse_webhook(&self, request: &WebhookRequest) -> Result<Vec<Event>> {
-        let verifier = self
-            .verifier
-            .as_ref()
-            .ok_or_else(|| Error::from(WebhookError::NoSecret).with_provider(PROVIDER))?;
-        let verified = verifier
-            .verify(&request.headers, &request.body)
-            .map_err(|why| Error::from(why).with_provider(PROVIDER))?;
-        let invalid = |reason: String| {
-            Error::from(WebhookError::InvalidPayload(reason)).with_provider(PROVIDER)
-        };
-        let (payload, raw) = RawJson::decode::<WebhookPayload>(request.body.clone())
-            .map_err(|e| invalid(e.to_string()))?;
-        if let Some(guard) = &self.replay_guard
-            && !guard.first_seen(&verified.id).await?
-        {
-            return Err(Error::from(WebhookError::Replayed(verified.id)).with_provider(PROVIDER));
-        }
-        Ok(vec![mapping::event(&verified.id, &payload, raw)])
+        self.webhooks.parse(request).await
     }
 }
 
@@ -342,9 +308,8 @@ impl fmt::Debug for HeySign {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HeySign")
             .field("client", &self.client)
-            .field("webhook_verifier", &self.verifier)
+            .field("webhooks", &self.webhooks)
             .field("issuer", &self.issuer)
-            .field("replay_guard", &self.replay_guard.is_some())
             .finish()
     }
 }

@@ -285,7 +285,8 @@ async fn no_secret_shows_in_logs_debug_output_or_errors_of_a_full_flow() {
     }
     let log = log.text();
     assert!(
-        log.contains("heysign call") && log.contains("heysign token request"),
+        log.contains(r#"signing_http.request{provider="heysign" operation="get agreement""#)
+            && log.contains(r#"operation="token request""#),
         "the adapter's events are captured: {log}"
     );
     assert!(log.contains("TRACE"), "TRACE events are captured");

@@ -50,6 +50,8 @@
 //!   the trait.
 
 mod capabilities;
+#[macro_use]
+mod macros;
 mod document;
 mod envelope;
 mod error;
@@ -82,6 +84,12 @@ pub use request::{
 };
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use status::{EnvelopeStatus, EventKind, SignerStatus};
+
+/// What the exported macros need, not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
 
 /// Secret strings whose `Debug` and `Display` never show the secret; used for every credential.
 pub use secrecy::{ExposeSecret, SecretString};

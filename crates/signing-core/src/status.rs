@@ -4,80 +4,7 @@
 //! instead of failing to parse, and serializes to the same snake_case names it parses, so
 //! stored values survive upgrades.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-macro_rules! open_enum {
-    (
-        $(#[$doc:meta])*
-        $name:ident {
-            $( $(#[$vdoc:meta])* $variant:ident => $text:literal, )+
-        }
-    ) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vdoc])* $variant, )+
-            /// A value this version does not know, kept as the provider or an older store spelled it.
-            Other(String),
-        }
-
-        impl $name {
-            /// The stable snake_case name of the value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $text, )+
-                    Self::Other(raw) => raw,
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = std::convert::Infallible;
-
-            /// Parses a stable name; anything else becomes `Other`.
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(match s {
-                    $( $text => Self::$variant, )+
-                    other => Self::Other(other.to_owned()),
-                })
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s.parse() {
-                    Ok(value) => value,
-                    Err(never) => match never {},
-                }
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Ok(Self::from(raw.as_ref()))
-            }
-        }
-    };
-}
-
-open_enum! {
+crate::open_enum! {
     /// Where an envelope is in its lifecycle.
     EnvelopeStatus {
         /// Created but not yet sent to the signers.
@@ -108,7 +35,7 @@ impl EnvelopeStatus {
     }
 }
 
-open_enum! {
+crate::open_enum! {
     /// Where one signer is.
     SignerStatus {
         /// Not invited yet (a later signer in a sequential envelope, or a draft).
@@ -124,7 +51,7 @@ open_enum! {
     }
 }
 
-open_enum! {
+crate::open_enum! {
     /// What happened, in an [`Event`](crate::Event).
     EventKind {
         /// An envelope was created.

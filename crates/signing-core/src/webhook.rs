@@ -110,6 +110,19 @@ pub enum WebhookError {
     InvalidPayload(String),
 }
 
+/// The entries of a list of secrets as configuration holds it (an environment variable, a
+/// config value): separated by spaces or commas, so several can be active during a rotation.
+///
+/// ```
+/// use signing_core::webhook::secret_list;
+///
+/// let listed: Vec<&str> = secret_list(" whsec_a, whsec_b whsec_c,,").collect();
+/// assert_eq!(listed, ["whsec_a", "whsec_b", "whsec_c"]);
+/// ```
+pub fn secret_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split([' ', ',']).filter(|entry| !entry.is_empty())
+}
+
 /// A Standard Webhooks signing key. `Debug` never shows it.
 #[derive(Clone)]
 pub struct WebhookSecret {

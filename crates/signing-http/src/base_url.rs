@@ -52,6 +52,14 @@ impl BaseUrl {
         Ok(url)
     }
 
+    /// The base URL `segments` below this one (`{api}/v1/` from `{api}/`).
+    pub fn below(&self, segments: &[&str]) -> Result<Self> {
+        let mut url = self.url(segments)?;
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+        Ok(Self { url })
+    }
+
     /// The base URL itself (ending with `/`).
     pub fn as_url(&self) -> &Url {
         &self.url
@@ -106,6 +114,8 @@ mod tests {
         for bad in ["..", ".", ""] {
             assert!(base.url(&["v1", "agreements", bad]).is_err(), "{bad:?}");
         }
+        let v1 = base.below(&["v1"]).unwrap();
+        assert_eq!(v1.url(&["files"]).unwrap().path(), "/prefix/v1/files");
         let root = BaseUrl::parse("api_url", "http://127.0.0.1:9/").unwrap();
         assert_eq!(root.url(&["v1"]).unwrap().as_str(), "http://127.0.0.1:9/v1");
         assert_eq!(root.authority(), "127.0.0.1:9");

@@ -29,7 +29,25 @@ pub struct ErrorAnswer<'a> {
     pub retry_after: Option<Duration>,
 }
 
-impl ErrorAnswer<'_> {
+impl<'a> ErrorAnswer<'a> {
+    /// An answer without `Retry-After` (for an adapter's tests of its mapper).
+    pub fn new(
+        operation: &'static str,
+        method: &'a Method,
+        status: StatusCode,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> Self {
+        Self {
+            operation,
+            method,
+            status,
+            headers,
+            body,
+            retry_after: None,
+        }
+    }
+
     /// The wait until the rate-limit window resets, from an `X-RateLimit-Reset` header holding
     /// Unix seconds (DocuSign, GitHub and others): `None` without one, zero for a time passed.
     pub fn rate_limit_reset(&self) -> Option<Duration> {

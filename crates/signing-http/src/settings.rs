@@ -92,6 +92,28 @@ impl HttpSettings {
         self.timeout
     }
 
+    /// These settings with the client built, so several transports (an API host and an auth
+    /// host, say) share one connection pool.
+    pub fn resolved(self, provider: &'static str) -> Result<Self> {
+        if self.client.is_some() {
+            return Ok(self);
+        }
+        let client = self.build_client(provider)?;
+        Ok(self.client(client))
+    }
+
+    fn build_client(&self, provider: &'static str) -> Result<reqwest::Client> {
+        reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::invalid_request("http_client", "could not be built")
+                    .with_provider(provider)
+                    .with_source(e)
+            })
+    }
+
     /// Checks the settings and builds a transport for `provider`.
     ///
     /// The client built here follows no redirect (an API never answers with one, and following

@@ -255,11 +255,7 @@ impl HeySignConfig {
             builder = builder.with_auth_url(url);
         }
         if let Some(secrets) = &self.webhook_secret {
-            for secret in secrets
-                .expose_secret()
-                .split([' ', ','])
-                .filter(|s| !s.is_empty())
-            {
+            for secret in signing_core::webhook::secret_list(secrets.expose_secret()) {
                 builder = builder.with_webhook_secret(secret);
             }
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::json;
-use signing::webhook::{WebhookSecret, WebhookVerifier};
+use signing::webhook::{WebhookSecret, WebhookVerifier, secret_list};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -65,8 +65,7 @@ pub(crate) fn verify(args: &VerifyArgs, out: Output) -> Result<(), CliError> {
 fn verifier(given: &[String]) -> Result<WebhookVerifier, CliError> {
     let secrets = given
         .iter()
-        .flat_map(|value| value.split([' ', ',']))
-        .filter(|s| !s.is_empty())
+        .flat_map(|value| secret_list(value))
         .enumerate()
         // The secret itself is never part of the message.
         .map(|(i, s)| {
