@@ -56,8 +56,8 @@
 //! What HeySign supports, and the choices made where its reference is silent, are in
 //! `docs/providers/heysign.md`.
 
-// Layers, lowest first; a module imports only from those below it: `error` (the provider's
-// name and error body), `wire` (JSON types), `auth` (tokens), `client` (the typed API),
+// Layers, lowest first; a module imports only from those below it: `wire` (JSON types),
+// `error` (the provider's name and error body), `auth` (tokens), `client` (the typed API),
 // `mapping` (to the core's types), `webhook`, `provider` (the trait), `config` (the builder).
 mod auth;
 mod client;

@@ -1,25 +1,44 @@
 //! The typed client of the four documented operations.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
-use bytes::Bytes;
+use http::Method;
 use reqwest::multipart::{Form, Part};
 use signing_core::{Error, ErrorKind, Result};
+use signing_http::{Answer, BaseUrl, Body, Repeat, Request, Transport, settle};
 
-use crate::http::{self, Http, Operation};
-use crate::model::{LaunchRequest, ProcessData, ProjectId, ProjectStatus};
-use crate::provider::PROVIDER;
-use crate::segment;
+use crate::error::{CANCEL, PROVIDER};
+use crate::wire::{LaunchRequest, ProcessData, ProjectId, ProjectStatus};
 
 /// `POST`: start a signing process.
-const LAUNCH_NEW: &str = "/api/v1/external/sign-only-api/projects/launch-new";
+const LAUNCH_NEW: &[&str] = &[
+    "api",
+    "v1",
+    "external",
+    "sign-only-api",
+    "projects",
+    "launch-new",
+];
 /// `GET` + project id: the process data.
-const PROCESS_DATA: &str = "/api/v1/external/projects/info-for-sign-only-integrator/";
+const PROCESS_DATA: &[&str] = &[
+    "api",
+    "v1",
+    "external",
+    "projects",
+    "info-for-sign-only-integrator",
+];
 /// `PUT` + project id: cancel.
-const CANCEL: &str = "/api/v1/external/sign-only-api/projects/cancel/";
+const CANCEL_PROJECT: &[&str] = &[
+    "api",
+    "v1",
+    "external",
+    "sign-only-api",
+    "projects",
+    "cancel",
+];
 /// `DELETE` + project id: delete.
-const DELETE: &str = "/api/v1/external/sign-only-api/projects/";
+const DELETE_PROJECT: &[&str] = &["api", "v1", "external", "sign-only-api", "projects"];
 
 /// A typed client of the LEAP Sign API: launch-new, get process data, cancel and delete.
 ///
@@ -27,59 +46,88 @@ const DELETE: &str = "/api/v1/external/sign-only-api/projects/";
 /// the HTTP client. `Debug` never shows the API key.
 #[derive(Clone)]
 pub struct LeapSignClient {
-    http: Arc<Http>,
+    transport: Transport,
+    base: BaseUrl,
 }
 
 impl fmt::Debug for LeapSignClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LeapSignClient")
-            .field("http", &self.http)
+            .field("base", &self.base)
+            .field("transport", &self.transport)
             .finish()
     }
 }
 
 impl LeapSignClient {
-    pub(crate) fn new(http: Http) -> Self {
-        Self {
-            http: Arc::new(http),
-        }
+    pub(crate) fn new(transport: Transport, base: BaseUrl) -> Self {
+        Self { transport, base }
     }
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        self.http.base_url()
+        self.base.as_str()
+    }
+
+    /// A request of `operation` to `path` followed by `id` (one encoded segment).
+    fn request(
+        &self,
+        method: Method,
+        operation: &'static str,
+        path: &[&str],
+        id: Option<&ProjectId>,
+        repeat: Repeat,
+    ) -> Result<Request> {
+        let mut segments = path.to_vec();
+        segments.extend(id.map(ProjectId::as_str));
+        let url = self
+            .base
+            .url(&segments)
+            .map_err(|e| e.with_provider(PROVIDER))?;
+        Ok(Request::new(method, operation, url, repeat))
     }
 
     /// Starts a signing process and returns its process data.
     ///
-    /// launch-new cannot be deduplicated, so it is repeated only after a connect error. A
-    /// failure after the request may have reached LEAP (a timeout, a broken connection, an
-    /// unreadable answer, a 500 other than "malformed request body", a 502 or 504) is
-    /// [`ErrorKind::OutcomeUnknown`]: a project may exist, and only the caller can decide
-    /// whether to send again.
+    /// launch-new cannot be deduplicated, so it is repeated only when it provably never
+    /// arrived (a connect error) or was refused unprocessed (429). A failure after it may have
+    /// reached LEAP (a timeout, a broken connection, an unreadable answer, a 500 other than
+    /// "malformed request body", a 502 or 504) is [`ErrorKind::OutcomeUnknown`]: a project may
+    /// exist, and only the caller can decide whether to send again.
     pub async fn launch_new(&self, request: &LaunchRequest) -> Result<ProcessData> {
         // Built before anything is sent, so a refusal of the form itself costs no request; the
         // first attempt sends this one, and only a repeat builds another.
         let first = Mutex::new(Some(launch_form(request)?));
-        let build_form = || {
+        let launch = request.clone();
+        let form = move || {
             let built = first.lock().unwrap_or_else(PoisonError::into_inner).take();
-            built.map_or_else(|| launch_form(request), Ok)
+            built.map_or_else(|| launch_form(&launch), Ok)
         };
-        let body = self.http.launch(LAUNCH_NEW, &build_form).await?;
-        process_data(body).map_err(|err| {
-            http::outcome_unknown(&format!(
-                "LEAP answered 200 but the body could not be read ({err})"
-            ))
-            .with_source(err)
-        })
+        let request = self
+            .request(
+                Method::POST,
+                "launch-new",
+                LAUNCH_NEW,
+                None,
+                Repeat::IfUnsent,
+            )?
+            .body(Body::multipart(form));
+        let answer = self.transport.send(&request).await?;
+        process_data(&answer)
     }
 
     /// The process data of a project. An unknown or deleted id is
     /// [`ErrorKind::NotFound`].
     pub async fn process_data(&self, id: &ProjectId) -> Result<ProcessData> {
-        let path = project_path(PROCESS_DATA, id)?;
-        let body = self.http.get(Operation::ProcessData, &path).await?;
-        process_data(body)
+        let request = self.request(
+            Method::GET,
+            "get process data",
+            PROCESS_DATA,
+            Some(id),
+            Repeat::Safe,
+        )?;
+        let answer = self.transport.send(&request).await?;
+        process_data(&answer)
     }
 
     /// Cancels a project so nobody can sign it any more.
@@ -89,50 +137,45 @@ impl LeapSignClient {
     /// [`ErrorKind::NotFound`]. When a retry follows an attempt that may have cancelled the
     /// project already, a refusal of the retry is checked against the process data.
     pub async fn cancel(&self, id: &ProjectId) -> Result<()> {
-        let path = project_path(CANCEL, id)?;
-        let attempted = self.http.send_idempotent(Operation::Cancel, &path).await;
-        match attempted.result {
-            Err(err)
-                if attempted.after_ambiguous_failure
-                    && matches!(err.kind(), ErrorKind::InvalidState { .. }) =>
-            {
-                // Our own earlier attempt may be what cancelled it.
-                match self.process_data(id).await {
-                    Ok(data) if data.status == ProjectStatus::Cancelled => Ok(()),
-                    _ => Err(err),
-                }
-            }
-            result => result,
-        }
+        let request = self.request(Method::PUT, CANCEL, CANCEL_PROJECT, Some(id), Repeat::Safe)?;
+        let attempted = self.transport.no_content_tracked(&request).await;
+        settle(
+            attempted,
+            |err| matches!(err.kind(), ErrorKind::InvalidState { .. }),
+            // Our own earlier attempt may be what cancelled it.
+            || async {
+                self.process_data(id)
+                    .await
+                    .is_ok_and(|data| data.status == ProjectStatus::Cancelled)
+            },
+        )
+        .await
     }
 
     /// Deletes a project with its documents, signers, recipients and logs. Irreversible;
     /// afterwards the id is [`ErrorKind::NotFound`].
     pub async fn delete(&self, id: &ProjectId) -> Result<()> {
-        let path = project_path(DELETE, id)?;
-        let attempted = self.http.send_idempotent(Operation::Delete, &path).await;
-        match attempted.result {
-            // Our own earlier attempt may be what deleted it: the project is gone either way.
-            Err(err) if attempted.after_ambiguous_failure && err.is_not_found() => Ok(()),
-            result => result,
-        }
+        let request = self.request(
+            Method::DELETE,
+            "delete",
+            DELETE_PROJECT,
+            Some(id),
+            Repeat::Safe,
+        )?;
+        let attempted = self.transport.no_content_tracked(&request).await;
+        // Our own earlier attempt may be what deleted it: the project is gone either way.
+        settle(attempted, Error::is_not_found, || async { true }).await
     }
 }
 
-fn project_path(prefix: &str, id: &ProjectId) -> Result<String> {
-    if id.as_str().is_empty() {
-        return Err(Error::invalid_request("id", "must not be empty").with_provider(PROVIDER));
-    }
-    Ok(format!("{prefix}{}", segment::encode(id.as_str())))
-}
-
-fn process_data(body: Bytes) -> Result<ProcessData> {
-    ProcessData::from_json(body).map_err(|err| {
+/// The process data of an answer; for launch-new, one that cannot be read is
+/// `OutcomeUnknown`.
+fn process_data(answer: &Answer) -> Result<ProcessData> {
+    answer.read(ProcessData::from_json(answer.body.clone()).map_err(|err| {
         Error::unexpected_response(format!(
             "the process data is not JSON of the expected shape: {err}"
         ))
-        .with_provider(PROVIDER)
-    })
+    }))
 }
 
 /// The launch-new `multipart/form-data` body. Built anew for each attempt: a form is consumed
@@ -179,15 +222,49 @@ fn launch_form(request: &LaunchRequest) -> Result<Form> {
 
 #[cfg(test)]
 mod tests {
+    use signing_core::{Error, RetryPolicy};
+
     use super::*;
 
     #[test]
     fn project_ids_stay_in_their_segment() {
-        assert_eq!(
-            project_path(CANCEL, &ProjectId::new("../launch-new")).unwrap(),
-            "/api/v1/external/sign-only-api/projects/cancel/%2E%2E%2Flaunch-new"
+        let transport = signing_http::HttpSettings::default()
+            .retry(RetryPolicy::never())
+            .transport(
+                PROVIDER,
+                signing_http::Auth::None,
+                std::sync::Arc::new(signing_http::DefaultErrors),
+            )
+            .unwrap();
+        let client = LeapSignClient::new(
+            transport,
+            BaseUrl::parse("base_url", "https://api.leap.documill.com").unwrap(),
         );
-        let err = project_path(DELETE, &ProjectId::new("")).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::InvalidRequest { field, .. } if field == "id"));
+        let request = client
+            .request(
+                Method::PUT,
+                CANCEL,
+                CANCEL_PROJECT,
+                Some(&ProjectId::new("../launch-new")),
+                Repeat::Safe,
+            )
+            .unwrap();
+        assert_eq!(
+            request.url().path(),
+            "/api/v1/external/sign-only-api/projects/cancel/..%2Flaunch-new"
+        );
+        for bad in ["", ".", ".."] {
+            let err: Error = client
+                .request(
+                    Method::DELETE,
+                    "delete",
+                    DELETE_PROJECT,
+                    Some(&ProjectId::new(bad)),
+                    Repeat::Safe,
+                )
+                .unwrap_err();
+            assert!(matches!(err.kind(), ErrorKind::InvalidRequest { field, .. } if field == "id"));
+            assert_eq!(err.provider(), Some(PROVIDER));
+        }
     }
 }

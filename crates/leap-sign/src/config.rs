@@ -1,20 +1,21 @@
 //! Configuring the adapter: credentials, endpoints, the callback, HTTP and retries.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::header::AUTHORIZATION;
+use signing_core::net::{UrlRules, check_url};
 use signing_core::{
     Document, Error, ExposeSecret, InMemoryReplayGuard, NewEnvelope, Party, ReplayGuard, Result,
     RetryPolicy, SecretString, Signer,
 };
-use url::Url;
+use signing_http::{Auth, BaseUrl, HttpSettings};
 
-use crate::callback::CallbackConfig;
 use crate::client::LeapSignClient;
-use crate::http::Http;
-use crate::provider::{LeapSign, PROVIDER};
+use crate::error::{LeapErrors, PROVIDER};
+use crate::provider::LeapSign;
+use crate::webhook::CallbackConfig;
 
 /// The production API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.leap.documill.com";
@@ -33,7 +34,9 @@ pub const ENV_CALLBACK_SECRET: &str = "LEAP_SIGN_CALLBACK_SECRET";
 pub const MIN_CALLBACK_SECRET_LEN: usize = 16;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest answer read; LEAP's answers are small JSON documents.
+const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Configures a [`LeapSign`] adapter; [`build`](Self::build) checks everything.
 ///
@@ -59,11 +62,15 @@ pub struct LeapSignBuilder {
     callback: Option<(String, SecretString)>,
     allow_insecure_loopback_callback: bool,
     default_owner: Option<Party>,
-    http_client: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
-    retry: RetryPolicy,
+    http: HttpSettings,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
+}
+
+impl LeapSign {
+    /// Configures an adapter.
+    pub fn builder() -> LeapSignBuilder {
+        LeapSignBuilder::new()
+    }
 }
 
 impl Default for LeapSignBuilder {
@@ -89,10 +96,7 @@ impl fmt::Debug for LeapSignBuilder {
                 &self.allow_insecure_loopback_callback,
             )
             .field("default_owner", &self.default_owner)
-            .field("custom_http_client", &self.http_client.is_some())
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("retry", &self.retry)
+            .field("http", &self.http)
             .field("replay_guard", &self.replay_guard)
             .finish()
     }
@@ -108,10 +112,9 @@ impl LeapSignBuilder {
             callback: None,
             allow_insecure_loopback_callback: false,
             default_owner: None,
-            http_client: None,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            retry: RetryPolicy::default(),
+            http: HttpSettings::default()
+                .timeout(DEFAULT_TIMEOUT)
+                .max_response_bytes(MAX_RESPONSE_BYTES),
             replay_guard: None,
         }
     }
@@ -200,7 +203,7 @@ impl LeapSignBuilder {
     /// the request timeout is set on every request.
     #[must_use]
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+        self.http = self.http.client(client);
         self
     }
 
@@ -208,21 +211,21 @@ impl LeapSignBuilder {
     /// 30 s).
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http = self.http.timeout(timeout);
         self
     }
 
     /// The longest connecting may take (default 10 s).
     #[must_use]
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.http = self.http.connect_timeout(timeout);
         self
     }
 
     /// How requests that are safe to repeat are retried.
     #[must_use]
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.http = self.http.retry(retry);
         self
     }
 
@@ -236,53 +239,40 @@ impl LeapSignBuilder {
 
     /// Checks the configuration and builds the adapter.
     pub fn build(self) -> Result<LeapSign> {
-        let api_key = check_api_key(self.api_key)?;
-        let base_url = check_url("base_url", &self.base_url, true)?;
+        let Some(api_key) = self.api_key else {
+            return Err(invalid(
+                "api_key",
+                format!("is required (with_api_key, or {ENV_API_KEY} with from_env)"),
+            ));
+        };
+        let auth = Auth::api_key("api_key", AUTHORIZATION, &api_key)
+            .map_err(|e| e.with_provider(PROVIDER))?;
+        let base_url =
+            BaseUrl::parse("base_url", &self.base_url).map_err(|e| e.with_provider(PROVIDER))?;
         let callback = self
             .callback
             .map(|(base, secret)| {
-                let base = check_url(
-                    "callback_base_url",
-                    &base,
-                    self.allow_insecure_loopback_callback,
-                )?;
+                let rules = UrlRules::strict().loopback_http(self.allow_insecure_loopback_callback);
+                let base = check_url("callback_base_url", &base, rules)
+                    .map_err(|e| e.with_provider(PROVIDER))?;
                 if secret.expose_secret().len() < MIN_CALLBACK_SECRET_LEN {
                     return Err(invalid(
                         "callback_secret",
                         format!("must be at least {MIN_CALLBACK_SECRET_LEN} bytes"),
                     ));
                 }
-                Ok(CallbackConfig::new(&base, secret))
+                Ok(CallbackConfig::new(base.as_str(), secret))
             })
             .transpose()?;
         if let Some(owner) = &self.default_owner {
             check_owner(owner)?;
         }
-        for (field, value) in [
-            ("timeout", self.timeout),
-            ("connect_timeout", self.connect_timeout),
-        ] {
-            if value.is_zero() {
-                return Err(invalid(field, "must be longer than zero"));
-            }
-        }
-        let client = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                // An API answer is never a redirect; following one could send the key elsewhere.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|err| {
-                    invalid("http_client", format!("could not be built: {err}")).with_source(err)
-                })?,
-        };
-        let http = Http::new(client, base_url, api_key, self.timeout, self.retry);
+        let transport = self.http.transport(PROVIDER, auth, Arc::new(LeapErrors))?;
         let guard = self
             .replay_guard
             .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::new()));
         Ok(LeapSign::new(
-            LeapSignClient::new(http),
+            LeapSignClient::new(transport, base_url),
             callback,
             self.default_owner,
             guard,
@@ -292,63 +282,6 @@ impl LeapSignBuilder {
 
 fn invalid(field: &str, reason: impl Into<String>) -> Error {
     Error::invalid_request(field, reason).with_provider(PROVIDER)
-}
-
-fn check_api_key(key: Option<SecretString>) -> Result<SecretString> {
-    let Some(key) = key else {
-        return Err(invalid(
-            "api_key",
-            format!("is required (with_api_key, or {ENV_API_KEY} with from_env)"),
-        ));
-    };
-    let text = key.expose_secret();
-    if text.trim().is_empty() {
-        return Err(invalid("api_key", "must not be empty"));
-    }
-    // It travels as a header value; saying which character is wrong would reveal part of it.
-    if !text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-        return Err(invalid("api_key", "must be visible ASCII"));
-    }
-    Ok(key)
-}
-
-/// Checks a base URL and returns it without a trailing slash. `http` is accepted only to a
-/// loopback host, and only when `allow_loopback_http`.
-fn check_url(field: &str, raw: &str, allow_loopback_http: bool) -> Result<String> {
-    let url =
-        Url::parse(raw).map_err(|err| invalid(field, format!("`{raw}` is not a URL: {err}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(field, "must not contain credentials"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(field, "must not have a query or a fragment"));
-    }
-    match url.scheme() {
-        "https" if url.host().is_some() => {}
-        "http" if is_loopback(&url) && allow_loopback_http => {}
-        "http" if is_loopback(&url) => {
-            return Err(invalid(
-                field,
-                "must use https (http on loopback needs allow_insecure_loopback_callback)",
-            ));
-        }
-        _ => {
-            return Err(invalid(
-                field,
-                "must use https (plain http only to a loopback host)",
-            ));
-        }
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
 }
 
 /// Checks a default owner with the same rules as an owner given on a request.

@@ -97,21 +97,25 @@
 //! fields are kept, unknown statuses become `Other`. The full list is in
 //! `docs/providers/leap-sign.md`.
 
-mod callback;
+// Layers, lowest first; a module imports only from those below it: `wire` (the wire shapes),
+// `error` (the provider's name and error body), `client` (the typed API), `webhook` (the
+// completion callback), `provider` (the trait), `config` (the builder). LEAP has no tokens,
+// so there is no `auth`, and its statuses map in `provider`.
 mod client;
 mod config;
-mod http;
-mod model;
+mod error;
 mod provider;
-mod segment;
+mod webhook;
+mod wire;
 
 pub use client::LeapSignClient;
 pub use config::{
     DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_CALLBACK_BASE_URL, ENV_CALLBACK_SECRET,
     LeapSignBuilder, MIN_CALLBACK_SECRET_LEN,
 };
-pub use model::{
+pub use error::PROVIDER;
+pub use provider::LeapSign;
+pub use wire::{
     CallbackBody, DocumentInfo, LaunchDocument, LaunchRequest, Person, ProcessData, ProjectId,
     ProjectStatus, SignerTaskStatus, Workflow, WorkflowSigner,
 };
-pub use provider::{LeapSign, PROVIDER};

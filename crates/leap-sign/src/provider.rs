@@ -11,20 +11,17 @@ use signing_core::{
     SignerStatus, SigningOrder, SigningProvider, WebhookRequest,
 };
 
-use crate::callback::{self, CallbackConfig};
 use crate::client::LeapSignClient;
-use crate::config::LeapSignBuilder;
-use crate::model::{
+use crate::error::PROVIDER;
+use crate::webhook::{self as callback, CallbackConfig};
+use crate::wire::{
     LaunchDocument, LaunchRequest, Person, ProcessData, ProjectId, ProjectStatus, SignerTaskStatus,
     WorkflowSigner,
 };
 
-/// The provider name: in errors, envelopes and events.
-pub const PROVIDER: &str = "leap-sign";
-
 /// The LEAP Sign adapter: a [`SigningProvider`] over the Sign API.
 ///
-/// Build one with [`LeapSign::builder`] or [`LeapSignBuilder::from_env`]. Cheap to clone:
+/// Build one with [`LeapSign::builder`] or [`LeapSignBuilder::from_env`](crate::LeapSignBuilder::from_env). Cheap to clone:
 /// clones share the HTTP client and the replay guard. `Debug` never shows the API key or the
 /// callback secret.
 #[derive(Clone)]
@@ -67,11 +64,6 @@ impl LeapSign {
         }
     }
 
-    /// Configures an adapter.
-    pub fn builder() -> LeapSignBuilder {
-        LeapSignBuilder::new()
-    }
-
     /// The typed client of the four API operations.
     pub fn client(&self) -> &LeapSignClient {
         &self.inner.client
@@ -102,7 +94,7 @@ impl LeapSign {
         let callback_url = match (request.callback_url(), &self.inner.callback) {
             // The caller's own URL is used as given; it then owns that URL's security.
             (Some(url), _) => Some(url.to_string()),
-            (None, Some(callback)) => Some(callback.url_for(request)),
+            (None, Some(callback)) => Some(callback.url_for(request)?),
             (None, None) => None,
         };
         let mut launch = LaunchRequest::new(

@@ -177,8 +177,8 @@ const fn row(
 
 const REC: &str = "recovered";
 
-/// The matrix. launch-new is repeated only after a connect error, and anything after which a
-/// project may exist is `OutcomeUnknown`; reads, cancels and deletes (and the query confirming a
+/// The matrix. launch-new is repeated only after a connect error or a 429, and anything after
+/// which a project may exist is `OutcomeUnknown`; reads, cancels and deletes (and the query confirming a
 /// callback) are repeated on 5xx, 429, timeouts and broken connections.
 fn rows() -> Vec<Row> {
     use Case::{Malformed, Reset, RetryAfterDate, RetryAfterSeconds, Status, Timeout, Truncated};
@@ -187,7 +187,8 @@ fn rows() -> Vec<Row> {
         row(Send, Status(500), 1, "OutcomeUnknown", 1, Some(0)),
         row(Send, Status(502), 1, "OutcomeUnknown", 1, Some(0)),
         row(Send, Status(503), 1, "Provider(503)", 1, Some(0)),
-        row(Send, RetryAfterSeconds, 1, "RateLimited", 1, Some(0)),
+        // A 429 says the launch was not taken: it is repeated after the wait.
+        row(Send, RetryAfterSeconds, 1, REC, 2, Some(1)),
         // The emulator drops a delayed request whose client hung up.
         row(Send, Timeout, 1, "OutcomeUnknown", 1, Some(0)),
         row(Send, Reset, 1, "OutcomeUnknown", 1, Some(0)),

@@ -93,19 +93,34 @@ async fn launch_new_server_errors_are_not_repeated() {
 }
 
 #[tokio::test]
-async fn launch_new_rate_limits_are_returned_with_their_wait() {
-    for (retry_after, expected) in [("7", Some(Duration::from_secs(7))), ("soon", None)] {
-        let (emu, err) = launch_with(Fault::RateLimited {
-            retry_after: retry_after.to_owned(),
-        })
-        .await;
-        assert!(
-            matches!(err.kind(), ErrorKind::RateLimited { .. }),
-            "{err:?}"
+async fn launch_new_rate_limits_are_waited_out_or_returned_with_their_wait() {
+    // A wait beyond the policy's time budget is not taken: the caller gets it.
+    let (emu, err) = launch_with(Fault::RateLimited {
+        retry_after: "30".to_owned(),
+    })
+    .await;
+    assert!(
+        matches!(err.kind(), ErrorKind::RateLimited { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    assert_eq!(err.status(), Some(429));
+    assert_launches(&emu, 1, 0);
+
+    // A 429 says the launch was not taken, so within the budget it is repeated, once.
+    for retry_after in ["0", "soon"] {
+        let emu = LeapSignEmulator::start().await;
+        emu.inject(
+            Route::LaunchNew,
+            Fault::RateLimited {
+                retry_after: retry_after.to_owned(),
+            },
+            1,
         );
-        assert_eq!(err.retry_after(), expected);
-        assert_eq!(err.status(), Some(429));
-        assert_launches(&emu, 1, 0);
+        let leap = fault_adapter(&emu, support::fast_retry());
+        send(&leap).await.expect("the repeat is accepted");
+        assert_launches(&emu, 2, 1);
+        assert_eq!(emu.projects().len(), 1);
     }
 }
 
@@ -160,7 +175,7 @@ async fn launch_new_broken_answers_are_outcome_unknown() {
 
     let (emu, err) = launch_with(Fault::MalformedBody).await;
     assert_outcome_unknown(&err, None);
-    assert!(err.to_string().contains("could not be read"), "{err}");
+    assert!(err.to_string().contains("cannot be read"), "{err}");
     assert_launches(&emu, 1, 0);
 
     // The project was created; only its answer was cut short.

@@ -311,7 +311,7 @@ async fn a_full_flow_at_trace_shows_no_key_secret_or_callback_token() {
     check("a provider with a wrong key", &format!("{wrong_key:?}"));
     let log = lines.text();
     assert!(
-        log.contains("leap_sign.request") && log.contains("status=200"),
+        log.contains(r#"signing_http.request{provider="leap-sign""#) && log.contains("status=200"),
         "requests are traced: {log}"
     );
     assert!(log.contains("TRACE"), "TRACE events are captured");

@@ -381,8 +381,25 @@ async fn project_ids_cannot_leave_their_path_segment() {
     let request = only_request(&server).await;
     assert_eq!(
         request.url.path(),
-        "/api/v1/external/projects/info-for-sign-only-integrator/%2E%2E%2F%2E%2E%2Fsign-only-api%2Fprojects%2Flaunch-new"
+        "/api/v1/external/projects/info-for-sign-only-integrator/..%2F..%2Fsign-only-api%2Fprojects%2Flaunch-new"
     );
+
+    // A dot segment would climb the path (`get("..")` read `/api/v1/external/projects/`): it is
+    // refused before anything is sent.
+    for id in ["..", ".", ""] {
+        let id = EnvelopeId::new(id);
+        for err in [
+            leap.get(&id).await.unwrap_err(),
+            leap.cancel(&id).await.unwrap_err(),
+            leap.delete(&id).await.unwrap_err(),
+        ] {
+            assert!(
+                matches!(err.kind(), signing_core::ErrorKind::InvalidRequest { field, .. } if field == "id"),
+                "{id}: {err:?}"
+            );
+        }
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
 async fn answer_launch_with(status: u16, body: Value) -> signing_core::Error {

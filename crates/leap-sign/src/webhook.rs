@@ -23,9 +23,11 @@ use signing_core::{
     EnvelopeId, Event, EventId, EventKind, ExposeSecret, NewEnvelope, RawJson, SecretString,
 };
 
-use crate::model::{CallbackBody, ProcessData, ProjectId};
-use crate::provider::PROVIDER;
-use crate::segment;
+use signing_core::Result;
+use signing_http::segment;
+
+use crate::error::PROVIDER;
+use crate::wire::{CallbackBody, ProcessData, ProjectId};
 
 /// What the token's HMAC covers before the nonce: a version, so the scheme can change.
 const TOKEN_CONTEXT: &[u8] = b"leap-sign callback v1\n";
@@ -60,16 +62,23 @@ impl CallbackConfig {
     }
 
     /// The callback URL for an envelope sent with `request`.
-    pub(crate) fn url_for(&self, request: &NewEnvelope) -> String {
+    pub(crate) fn url_for(&self, request: &NewEnvelope) -> Result<String> {
         let nonce = request
             .reference()
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-        self.url_for_nonce(&nonce)
+        self.url_for_nonce(&nonce).map_err(|_| {
+            signing_core::Error::invalid_request(
+                "reference",
+                "`.` and `..` cannot name a LEAP callback",
+            )
+            .with_provider(PROVIDER)
+        })
     }
 
-    fn url_for_nonce(&self, nonce: &str) -> String {
+    fn url_for_nonce(&self, nonce: &str) -> Result<String> {
         let token = URL_SAFE_NO_PAD.encode(self.mac(nonce).finalize().into_bytes());
-        format!("{}/{}/{token}", self.base_url, segment::encode(nonce))
+        let nonce = segment::encode("reference", nonce)?;
+        Ok(format!("{}/{nonce}/{token}", self.base_url))
     }
 
     fn mac(&self, nonce: &str) -> Hmac<Sha256> {
@@ -119,11 +128,8 @@ pub(crate) fn parse_body(body: &Bytes) -> Result<(CallbackBody, RawJson), Webhoo
 /// completion it announces. Keying on both means a body naming another project cannot use up
 /// the nonce of the real one.
 pub(crate) fn replay_key(nonce: &str, project: &ProjectId) -> String {
-    format!(
-        "{PROVIDER}:callback:{}:{}",
-        segment::encode(nonce),
-        segment::encode(project.as_str())
-    )
+    // The nonce's length makes the key unambiguous whatever either part contains.
+    format!("{PROVIDER}:callback:{}:{nonce}:{project}", nonce.len())
 }
 
 /// The id of the completed event of `project`: stable across redeliveries.
@@ -148,7 +154,7 @@ pub(crate) fn completed_event(data: &ProcessData, body: RawJson) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ProjectStatus;
+    use crate::wire::ProjectStatus;
 
     fn config() -> CallbackConfig {
         CallbackConfig::new(
@@ -164,7 +170,7 @@ mod tests {
     #[test]
     fn urls_carry_a_token_that_verifies() {
         let config = config();
-        let url = config.url_for_nonce("order-42");
+        let url = config.url_for_nonce("order-42").unwrap();
         let path = path_of(&url);
         assert!(path.starts_with("/leap/order-42/"), "{url}");
         let token = path.rsplit('/').next().unwrap();
@@ -187,6 +193,7 @@ mod tests {
         assert!(
             config
                 .url_for_nonce("n-1")
+                .unwrap()
                 .ends_with(&format!("/n-1/{expected}"))
         );
     }
@@ -194,7 +201,7 @@ mod tests {
     #[test]
     fn nonces_are_percent_encoded_and_decoded() {
         let config = config();
-        let url = config.url_for_nonce("a/b c");
+        let url = config.url_for_nonce("a/b c").unwrap();
         assert!(url.contains("/a%2Fb%20c/"), "{url}");
         assert_eq!(config.verify_path(path_of(&url)).unwrap(), "a/b c");
     }
@@ -202,9 +209,9 @@ mod tests {
     #[test]
     fn wrong_tokens_are_refused() {
         let config = config();
-        let url = config.url_for_nonce("order-42");
+        let url = config.url_for_nonce("order-42").unwrap();
         let path = path_of(&url);
-        let other = path_of(&config.url_for_nonce("order-43")).to_owned();
+        let other = path_of(&config.url_for_nonce("order-43").unwrap()).to_owned();
         let other_token = other.rsplit('/').next().unwrap();
         let swapped = format!("/leap/order-42/{other_token}");
         let elsewhere = CallbackConfig::new(
