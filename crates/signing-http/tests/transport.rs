@@ -215,7 +215,7 @@ async fn a_429_waits_for_the_rate_limit_reset() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs()
-        + 1;
+        + 2;
     Mock::given(method("GET"))
         .respond_with(
             ResponseTemplate::new(429)

@@ -276,12 +276,13 @@ async fn token_endpoint_follows_client_credentials() {
 #[tokio::test]
 async fn tokens_expire_after_their_lifetime() {
     let emu = HeySignEmulator::builder()
-        .token_lifetime(Duration::from_millis(150))
+        // Long enough for the first call to arrive in time on a loaded machine.
+        .token_lifetime(Duration::from_secs(1))
         .start()
         .await;
     let api = connect(&emu).await;
     assert_eq!(api.get("/v1/files").await.status, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(api.get("/v1/files").await.status, StatusCode::UNAUTHORIZED);
 }
 
