@@ -151,7 +151,8 @@
 //!   user, audience, lifetime, scope, consent. `aud` must be a single string.
 //! - **Strictness beyond DocuSign.** DocuSign ignores unknown properties and coerces JSON
 //!   numbers to strings; the emulator refuses both (400 `INVALID_REQUEST_BODY`) so a client's
-//!   mistake shows in a test. Properties it does not model but that would change an envelope
+//!   mistake shows in a test, and refuses unknown `include` values with
+//!   `INVALID_REQUEST_PARAMETER`. Properties it does not model but that would change an envelope
 //!   (`templateId`, `templateRoles`, `compositeTemplates`, `workflow`, recipient types other
 //!   than `signers` and `carbonCopies`) are refused with `INVALID_REQUEST_PARAMETER`; other
 //!   declared properties are accepted and ignored. Signers and carbon copies need `email`
