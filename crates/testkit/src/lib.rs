@@ -6,8 +6,10 @@
 //! - [`MockSigningProvider`]: the `mockall` mock of the trait, for tests that script each call.
 //! - [`webhooks`]: correctly signed Standard Webhooks deliveries, and broken ones.
 //! - [`conformance`]: the suite every adapter runs to prove it honours the contract.
-//! - `emulator` (features `heysign`, `leap-sign`): local HTTP emulators of each provider, with
-//!   fault injection, so an adapter's real HTTP code runs in tests without an account.
+//! - `emulator` (features `heysign`, `leap-sign`, `docusign`): local HTTP emulators of each
+//!   provider, with fault injection, so an adapter's real HTTP code runs in tests without an
+//!   account. `docusign` emulates DocuSign's eSignature REST API v2.1 with its JWT-grant auth
+//!   host and Connect webhooks.
 //!
 //! ```
 //! use signing_testkit::MockSigningProvider;

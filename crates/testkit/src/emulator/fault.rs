@@ -14,7 +14,9 @@ pub enum Fault {
     /// Answer with this status code and the provider's usual error body for it.
     Status(u16),
     /// Answer 429 with a `Retry-After` header holding this value verbatim (delta-seconds or
-    /// HTTP-date).
+    /// HTTP-date). An emulator whose provider signals exceeded limits otherwise answers the
+    /// provider's way instead: the DocuSign emulator's API host answers 400
+    /// `HOURLY_APIINVOCATION_LIMIT_EXCEEDED` with `X-RateLimit-Reset` this many seconds ahead.
     RateLimited {
         /// The `Retry-After` header value, sent as given.
         retry_after: String,

@@ -13,6 +13,8 @@ mod server;
 pub use fault::{Fault, FaultPlan, RecordedRequest};
 pub use server::RequestLog;
 
+#[cfg(feature = "docusign")]
+pub mod docusign;
 #[cfg(feature = "heysign")]
 pub mod heysign;
 #[cfg(feature = "leap-sign")]

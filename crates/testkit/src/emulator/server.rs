@@ -35,6 +35,10 @@ pub(crate) type Classify = fn(&Method, &str) -> Option<&'static str>;
 /// Builds the provider's usual error headers and body for a status code.
 pub(crate) type ErrorBody = fn(u16) -> (HeaderMap, Bytes);
 
+/// Builds a provider's own answer to [`Fault::RateLimited`] from its `retry_after` value, for a
+/// provider that does not answer exceeded limits with 429 and `Retry-After`.
+pub(crate) type RateLimitAnswer = Arc<dyn Fn(&str) -> Response<Body> + Send + Sync>;
+
 /// Shared log of recorded requests. Cheap to clone: clones share the same log.
 #[derive(Debug, Clone, Default)]
 pub struct RequestLog {
@@ -99,6 +103,7 @@ struct Handler {
     faults: FaultPlan,
     log: RequestLog,
     error_body: ErrorBody,
+    rate_limited: Option<RateLimitAnswer>,
 }
 
 /// Serves `router` on 127.0.0.1:0. Every request is classified by `classify` into a route name,
@@ -110,6 +115,19 @@ pub(crate) async fn serve(
     log: RequestLog,
     error_body: ErrorBody,
 ) -> std::io::Result<RunningServer> {
+    serve_with_rate_limit_answer(router, classify, faults, log, error_body, None).await
+}
+
+/// Like [`serve`], but an injected [`Fault::RateLimited`] is answered by `rate_limited` (when
+/// given) instead of the usual 429 with `Retry-After`.
+pub(crate) async fn serve_with_rate_limit_answer(
+    router: Router,
+    classify: Classify,
+    faults: FaultPlan,
+    log: RequestLog,
+    error_body: ErrorBody,
+    rate_limited: Option<RateLimitAnswer>,
+) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     let handler = Handler {
@@ -118,6 +136,7 @@ pub(crate) async fn serve(
         faults,
         log,
         error_body,
+        rate_limited,
     };
     let task = tokio::spawn(accept_loop(listener, handler));
     Ok(RunningServer { addr, task })
@@ -185,6 +204,9 @@ async fn handle(handler: &Handler, request: Request<Body>, kill: &Arc<Notify>) -
             error_response(handler.error_body, status)
         }
         Some(Fault::RateLimited { retry_after }) => {
+            if let Some(answer) = &handler.rate_limited {
+                return answer(&retry_after);
+            }
             let mut response = error_response(handler.error_body, StatusCode::TOO_MANY_REQUESTS);
             // A value that is not a legal header cannot be sent verbatim; the closest honest
             // answer is a 429 without the header.
@@ -363,6 +385,42 @@ mod tests {
         assert_eq!(all[7].route, None);
         log.clear();
         assert!(log.all().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_rate_limit_answer_replaces_the_429() {
+        let faults = FaultPlan::default();
+        let router = Router::new().route("/x", axum::routing::post(|| async { "ok" }));
+        let answer: RateLimitAnswer = Arc::new(|retry_after: &str| {
+            let mut response = Response::new(Body::from(format!("wait {retry_after}")));
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+        });
+        let server = serve_with_rate_limit_answer(
+            router,
+            classify,
+            faults.clone(),
+            RequestLog::default(),
+            error_body,
+            Some(answer),
+        )
+        .await
+        .expect("bind loopback");
+        faults.inject(
+            "x",
+            Fault::RateLimited {
+                retry_after: "9".into(),
+            },
+            1,
+        );
+        let client = reqwest::Client::new();
+        let url = format!("{}/x", server.base_url());
+        let response = client.post(&url).send().await.expect("answers");
+        assert_eq!(response.status(), 400);
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+        assert_eq!(response.text().await.expect("body"), "wait 9");
+        let response = client.post(&url).send().await.expect("answers");
+        assert_eq!(response.text().await.expect("body"), "ok");
     }
 
     #[tokio::test]

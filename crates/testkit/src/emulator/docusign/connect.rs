@@ -1,0 +1,413 @@
+//! Connect: the webhook messages DocuSign posts for an envelope's `eventNotification`.
+//!
+//! Messages are JSON ("SIM" format, `eventData.version` `restv2.1`), shaped like DocuSign's
+//! published sample payload, with real JSON numbers for `retryCount` and `configurationId`.
+//! With `includeHMAC: "true"` every configured HMAC key signs the raw body:
+//! `X-DocuSign-Signature-1` ... `-N` hold base64(HMAC-SHA256(key, body)), the key used as the
+//! bytes of the string it is given, and `X-Authorization-Digest` says `HMACSHA256`.
+//!
+//! Messages go out one at a time, in the order the events happened, each tried once. Only
+//! loopback URLs are called; any other URL is recorded with the message but never contacted.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use hmac::{Hmac, KeyInit, Mac};
+use http::{HeaderMap, HeaderName, HeaderValue, header};
+use reqwest::Url;
+use serde_json::Value;
+use sha2::Sha256;
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+
+/// How long one delivery attempt may take.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The Connect events the emulator knows by name (the `events` list of an `eventNotification`).
+/// It emits the `envelope-` ones for drafts, sending, delivery, completion, decline and void and
+/// the `recipient-` ones for sent, delivered, completed and declined; the others are accepted in
+/// a subscription but never happen here.
+pub(super) const EVENTS: [&str; 20] = [
+    "envelope-created",
+    "envelope-sent",
+    "envelope-resent",
+    "envelope-delivered",
+    "envelope-completed",
+    "envelope-declined",
+    "envelope-voided",
+    "envelope-corrected",
+    "envelope-purge",
+    "envelope-deleted",
+    "envelope-discard",
+    "recipient-sent",
+    "recipient-autoresponded",
+    "recipient-delivered",
+    "recipient-completed",
+    "recipient-declined",
+    "recipient-authenticationfailed",
+    "recipient-resent",
+    "recipient-reassign",
+    "recipient-finish-later",
+];
+
+/// The interned name of a known Connect event.
+pub(super) fn known_event(name: &str) -> Option<&'static str> {
+    EVENTS.iter().copied().find(|event| *event == name)
+}
+
+/// The event of an `envelopeEvents[].envelopeEventStatusCode` (compared case-insensitively).
+pub(super) fn envelope_event(code: &str) -> Option<&'static str> {
+    let event = match code.to_ascii_lowercase().as_str() {
+        "draft" => "envelope-created",
+        "sent" => "envelope-sent",
+        "delivered" => "envelope-delivered",
+        "completed" => "envelope-completed",
+        "declined" => "envelope-declined",
+        "voided" => "envelope-voided",
+        _ => return None,
+    };
+    Some(event)
+}
+
+/// The event of a `recipientEvents[].recipientEventStatusCode` (compared case-insensitively).
+pub(super) fn recipient_event(code: &str) -> Option<&'static str> {
+    let event = match code.to_ascii_lowercase().as_str() {
+        "sent" => "recipient-sent",
+        "delivered" => "recipient-delivered",
+        "completed" => "recipient-completed",
+        "declined" => "recipient-declined",
+        "authenticationfailed" => "recipient-authenticationfailed",
+        "autoresponded" => "recipient-autoresponded",
+        _ => return None,
+    };
+    Some(event)
+}
+
+/// Checks an `eventNotification.url`: the specification requires `https`; plain `http` is
+/// accepted for a loopback host so that tests can receive messages without TLS.
+pub(super) fn check_url(raw: &str) -> Result<(), String> {
+    let url = Url::parse(raw)
+        .map_err(|_| format!("`eventNotification.url` is not an absolute URL: {raw}"))?;
+    match url.scheme() {
+        "https" if url.host_str().is_some() => Ok(()),
+        "http" if is_loopback(raw) => Ok(()),
+        _ => Err(format!(
+            "`eventNotification.url` must start with https (plain http only to a loopback host): {raw}"
+        )),
+    }
+}
+
+/// Whether `url` is an http(s) URL whose host is loopback: 127.0.0.0/8, `[::1]` or `localhost`.
+pub(super) fn is_loopback(url: &str) -> bool {
+    let Ok(url) = Url::parse(url) else {
+        return false;
+    };
+    match url.host_str() {
+        None => false,
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => {
+            let bare = host.trim_start_matches('[').trim_end_matches(']');
+            bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+    }
+}
+
+/// base64(HMAC-SHA256(key, body)), the key being the bytes of the string as configured.
+pub(super) fn signature(key: &str, body: &[u8]) -> String {
+    // HMAC accepts keys of any length, so the empty fallback is never used.
+    <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes())
+        .map(|mut mac| {
+            mac.update(body);
+            BASE64.encode(mac.finalize().into_bytes())
+        })
+        .unwrap_or_default()
+}
+
+/// A Connect message ready to be posted.
+#[derive(Debug, Clone)]
+pub(super) struct Message {
+    pub(super) url: String,
+    pub(super) event: &'static str,
+    pub(super) envelope_id: String,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Bytes,
+}
+
+impl Message {
+    /// Serialises `payload` and signs it with every key when `include_hmac` is set.
+    pub(super) fn new(
+        url: &str,
+        event: &'static str,
+        envelope_id: &str,
+        payload: &Value,
+        include_hmac: bool,
+        keys: &[String],
+    ) -> Self {
+        let body = Bytes::from(payload.to_string());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if include_hmac && !keys.is_empty() {
+            headers.insert(
+                HeaderName::from_static("x-authorization-digest"),
+                HeaderValue::from_static("HMACSHA256"),
+            );
+            for (number, key) in (1_usize..).zip(keys) {
+                let name = HeaderName::try_from(format!("x-docusign-signature-{number}"));
+                let value = HeaderValue::try_from(signature(key, &body));
+                if let (Ok(name), Ok(value)) = (name, value) {
+                    headers.insert(name, value);
+                }
+            }
+        }
+        Self {
+            url: url.to_owned(),
+            event,
+            envelope_id: envelope_id.to_owned(),
+            headers,
+            body,
+        }
+    }
+}
+
+/// One Connect message the emulator attempted to deliver.
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct ConnectDelivery {
+    /// The `eventNotification.url` the message went to.
+    pub url: String,
+    /// The event, such as `envelope-completed` or `recipient-sent`.
+    pub event: String,
+    /// The envelope the event happened to.
+    pub envelope_id: String,
+    /// The headers sent: `content-type`, and with HMAC `x-authorization-digest` and
+    /// `x-docusign-signature-1` ... `-N`.
+    pub headers: HeaderMap,
+    /// The exact body sent.
+    pub body: Bytes,
+    /// The status the receiver answered with; `None` if it was not reached (see `error`).
+    pub status: Option<u16>,
+    /// Why no status is known: the receiver could not be reached or did not answer within five
+    /// seconds, or the URL is not on this machine and was not called.
+    pub error: Option<String>,
+    /// Whether the receiver acknowledged the message with a 2xx status.
+    pub accepted: bool,
+}
+
+impl ConnectDelivery {
+    /// The body parsed as JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// Every delivery attempted so far, and a wake-up for those waiting for one.
+#[derive(Debug, Default)]
+struct DeliveryLog {
+    entries: Mutex<Vec<ConnectDelivery>>,
+    added: Notify,
+}
+
+impl DeliveryLog {
+    fn lock(&self) -> MutexGuard<'_, Vec<ConnectDelivery>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, delivery: ConnectDelivery) {
+        self.lock().push(delivery);
+        self.added.notify_waiters();
+    }
+}
+
+/// The delivery queue of one emulator and the record of what it delivered.
+#[derive(Debug)]
+pub(super) struct Dispatcher {
+    queue: mpsc::UnboundedSender<Message>,
+    log: Arc<DeliveryLog>,
+    client: reqwest::Client,
+}
+
+impl Dispatcher {
+    /// Starts the delivery task; abort the handle to stop it.
+    pub(super) fn start() -> (Self, JoinHandle<()>) {
+        let (queue, jobs) = mpsc::unbounded_channel();
+        let log = Arc::new(DeliveryLog::default());
+        // No proxies (the receivers are local), no redirects (only the given URL is called).
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(DELIVERY_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        let task = tokio::spawn(deliver_all(jobs, Arc::clone(&log), client.clone()));
+        (Self { queue, log, client }, task)
+    }
+
+    /// Queues a message behind those queued before it.
+    pub(super) fn dispatch(&self, message: Message) {
+        // Sending fails only once the delivery task is gone, which happens when the emulator is
+        // dropped; nobody is left then to observe a lost message.
+        let _ = self.queue.send(message);
+    }
+
+    /// Every delivery attempted so far, in order.
+    pub(super) fn deliveries(&self) -> Vec<ConnectDelivery> {
+        self.log.lock().clone()
+    }
+
+    /// The first delivery of `event` for `envelope_id`, waiting up to `timeout` for it.
+    pub(super) async fn wait_for(
+        &self,
+        envelope_id: &str,
+        event: &str,
+        timeout: Duration,
+    ) -> Option<ConnectDelivery> {
+        let find = || {
+            self.log
+                .lock()
+                .iter()
+                .find(|delivery| delivery.envelope_id == envelope_id && delivery.event == event)
+                .cloned()
+        };
+        let wait = async {
+            loop {
+                // Registering interest before looking means a delivery recorded in between
+                // still wakes us.
+                let added = self.log.added.notified();
+                tokio::pin!(added);
+                added.as_mut().enable();
+                if let Some(delivery) = find() {
+                    return delivery;
+                }
+                added.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.ok()
+    }
+
+    /// Sends the recorded delivery number `index` again, byte for byte, and records the new
+    /// attempt; `None` if there is no such delivery.
+    pub(super) async fn redeliver(&self, index: usize) -> Option<ConnectDelivery> {
+        let earlier = self.log.lock().get(index).cloned()?;
+        let message = Message {
+            url: earlier.url,
+            event: known_event(&earlier.event).unwrap_or("envelope-sent"),
+            envelope_id: earlier.envelope_id,
+            headers: earlier.headers,
+            body: earlier.body,
+        };
+        let delivery = deliver(&self.client, message).await;
+        self.log.push(delivery.clone());
+        Some(delivery)
+    }
+}
+
+async fn deliver_all(
+    mut jobs: mpsc::UnboundedReceiver<Message>,
+    log: Arc<DeliveryLog>,
+    client: reqwest::Client,
+) {
+    while let Some(message) = jobs.recv().await {
+        let delivery = deliver(&client, message).await;
+        log.push(delivery);
+    }
+}
+
+async fn deliver(client: &reqwest::Client, message: Message) -> ConnectDelivery {
+    let (status, error) = if is_loopback(&message.url) {
+        match client
+            .post(&message.url)
+            .headers(message.headers.clone())
+            .body(message.body.clone())
+            .send()
+            .await
+        {
+            Ok(response) => (Some(response.status().as_u16()), None),
+            Err(error) => (None, Some(error.to_string())),
+        }
+    } else {
+        (
+            None,
+            Some("not called: the emulator only calls loopback URLs".to_owned()),
+        )
+    };
+    ConnectDelivery {
+        url: message.url,
+        event: message.event.to_owned(),
+        envelope_id: message.envelope_id,
+        headers: message.headers,
+        body: message.body,
+        accepted: status.is_some_and(|status| (200..300).contains(&status)),
+        status,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn signs_with_every_key() {
+        // Computed independently: printf '{"a":1}' | openssl dgst -sha256 -hmac key -binary | base64
+        assert_eq!(
+            signature("key", br#"{"a":1}"#),
+            "iKZ/JLvNrtDmyZdAS7eadDuvRMa6svTCcyjjAJ0i40I="
+        );
+        let message = Message::new(
+            "http://127.0.0.1:9/hook",
+            "envelope-sent",
+            "e1",
+            &json!({"a": 1}),
+            true,
+            &["key".to_owned(), "other".to_owned()],
+        );
+        assert_eq!(message.body.as_ref(), br#"{"a":1}"#);
+        assert_eq!(message.headers["x-authorization-digest"], "HMACSHA256");
+        assert_eq!(
+            message.headers["x-docusign-signature-1"],
+            "iKZ/JLvNrtDmyZdAS7eadDuvRMa6svTCcyjjAJ0i40I="
+        );
+        assert_eq!(
+            message.headers["x-docusign-signature-2"],
+            signature("other", br#"{"a":1}"#).as_str()
+        );
+        let unsigned = Message::new("http://x", "envelope-sent", "e1", &json!({}), false, &[]);
+        assert!(unsigned.headers.get("x-authorization-digest").is_none());
+    }
+
+    #[test]
+    fn maps_status_codes_to_events() {
+        assert_eq!(envelope_event("Completed"), Some("envelope-completed"));
+        assert_eq!(envelope_event("draft"), Some("envelope-created"));
+        assert_eq!(envelope_event("signed"), None);
+        assert_eq!(
+            recipient_event("AutoResponded"),
+            Some("recipient-autoresponded")
+        );
+        assert_eq!(
+            known_event("recipient-declined"),
+            Some("recipient-declined")
+        );
+        assert_eq!(known_event("Recipient-Declined"), None);
+    }
+
+    #[test]
+    fn urls_must_be_https_or_loopback() {
+        assert!(check_url("https://example.com/hook").is_ok());
+        assert!(check_url("http://127.0.0.1:8080/hook").is_ok());
+        assert!(check_url("http://localhost/hook").is_ok());
+        assert!(check_url("http://[::1]:9/hook").is_ok());
+        assert!(check_url("http://example.com/hook").is_err());
+        assert!(check_url("ftp://127.0.0.1/hook").is_err());
+        assert!(check_url("/hook").is_err());
+        assert!(!is_loopback("https://example.com/hook"));
+    }
+}
