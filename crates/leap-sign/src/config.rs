@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::AUTHORIZATION;
-use signing_core::net::{UrlRules, check_url};
+use signing_core::net::UrlRules;
 use signing_core::{
     Document, Error, ExposeSecret, InMemoryReplayGuard, NewEnvelope, Party, ReplayGuard, Result,
     RetryPolicy, SecretString, Signer,
@@ -253,7 +253,7 @@ impl LeapSignBuilder {
             .callback
             .map(|(base, secret)| {
                 let rules = UrlRules::strict().loopback_http(self.allow_insecure_loopback_callback);
-                let base = check_url("callback_base_url", &base, rules)
+                let base = BaseUrl::parse_with("callback_base_url", &base, rules)
                     .map_err(|e| e.with_provider(PROVIDER))?;
                 if secret.expose_secret().len() < MIN_CALLBACK_SECRET_LEN {
                     return Err(invalid(
@@ -261,7 +261,7 @@ impl LeapSignBuilder {
                         format!("must be at least {MIN_CALLBACK_SECRET_LEN} bytes"),
                     ));
                 }
-                Ok(CallbackConfig::new(base.as_str(), secret))
+                Ok(CallbackConfig::new(base, secret))
             })
             .transpose()?;
         if let Some(owner) = &self.default_owner {

@@ -24,7 +24,7 @@ use signing_core::{
 };
 
 use signing_core::Result;
-use signing_http::segment;
+use signing_http::{BaseUrl, segment};
 
 use crate::error::PROVIDER;
 use crate::wire::{CallbackBody, ProcessData, ProjectId};
@@ -34,31 +34,27 @@ const TOKEN_CONTEXT: &[u8] = b"leap-sign callback v1\n";
 
 /// The callback base URL and the secret tokens are derived from.
 pub(crate) struct CallbackConfig {
-    /// Without a trailing slash.
-    base_url: String,
+    base_url: BaseUrl,
     secret: SecretString,
 }
 
 impl fmt::Debug for CallbackConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallbackConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_str())
             .field("secret", &"[REDACTED]")
             .finish()
     }
 }
 
 impl CallbackConfig {
-    /// `base_url` is already checked (scheme, no query or fragment); `secret` is not empty.
-    pub(crate) fn new(base_url: &str, secret: SecretString) -> Self {
-        Self {
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            secret,
-        }
+    /// `secret` is long enough (checked by the builder).
+    pub(crate) fn new(base_url: BaseUrl, secret: SecretString) -> Self {
+        Self { base_url, secret }
     }
 
     pub(crate) fn base_url(&self) -> &str {
-        &self.base_url
+        self.base_url.as_str()
     }
 
     /// The callback URL for an envelope sent with `request`.
@@ -77,8 +73,7 @@ impl CallbackConfig {
 
     fn url_for_nonce(&self, nonce: &str) -> Result<String> {
         let token = URL_SAFE_NO_PAD.encode(self.mac(nonce).finalize().into_bytes());
-        let nonce = segment::encode("reference", nonce)?;
-        Ok(format!("{}/{nonce}/{token}", self.base_url))
+        Ok(self.base_url.url(&[nonce, &token])?.into())
     }
 
     fn mac(&self, nonce: &str) -> Hmac<Sha256> {
@@ -158,7 +153,7 @@ mod tests {
 
     fn config() -> CallbackConfig {
         CallbackConfig::new(
-            "https://app.example.com/leap/",
+            BaseUrl::parse("callback_base_url", "https://app.example.com/leap/").unwrap(),
             SecretString::from("0123456789abcdef0123456789abcdef"),
         )
     }
@@ -215,7 +210,7 @@ mod tests {
         let other_token = other.rsplit('/').next().unwrap();
         let swapped = format!("/leap/order-42/{other_token}");
         let elsewhere = CallbackConfig::new(
-            "https://app.example.com/leap",
+            BaseUrl::parse("callback_base_url", "https://app.example.com/leap").unwrap(),
             SecretString::from("another secret, at least 16 bytes"),
         );
         for bad in [

@@ -18,9 +18,16 @@ pub struct BaseUrl {
 }
 
 impl BaseUrl {
-    /// Parses and checks `raw`; errors name `field` (`api_url`, `base_url`, ...).
+    /// Parses and checks `raw`; errors name `field` (`api_url`, `base_url`, ...). Plain `http`
+    /// is accepted to a loopback host, for local emulators.
     pub fn parse(field: &str, raw: &str) -> Result<Self> {
-        let mut url = check_url(field, raw, UrlRules::strict().loopback_http(true))?;
+        Self::parse_with(field, raw, UrlRules::strict().loopback_http(true))
+    }
+
+    /// Like [`parse`](Self::parse), with the rules given (a callback URL an application serves
+    /// accepts loopback `http` only when asked to). A query is never accepted.
+    pub fn parse_with(field: &str, raw: &str, rules: UrlRules) -> Result<Self> {
+        let mut url = check_url(field, raw, rules.query(false))?;
         if !url.path().ends_with('/') {
             let path = format!("{}/", url.path());
             url.set_path(&path);
