@@ -15,45 +15,9 @@ use serde_json::Value;
 use signing_core::{EnvelopeId, Party, RawJson, Signer};
 use time::OffsetDateTime;
 
-/// A LEAP project id: the `projectId` of the process data.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ProjectId(String);
-
-impl ProjectId {
-    /// Wraps a project id as LEAP issued it.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-
-    /// The id as LEAP spells it.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ProjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for ProjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ProjectId({:?})", self.0)
-    }
-}
-
-impl From<&str> for ProjectId {
-    fn from(id: &str) -> Self {
-        Self::new(id)
-    }
-}
-
-impl From<String> for ProjectId {
-    fn from(id: String) -> Self {
-        Self(id)
-    }
+signing_core::string_id! {
+    /// A LEAP project id: the `projectId` of the process data.
+    ProjectId
 }
 
 impl From<&EnvelopeId> for ProjectId {
@@ -64,7 +28,7 @@ impl From<&EnvelopeId> for ProjectId {
 
 impl From<ProjectId> for EnvelopeId {
     fn from(id: ProjectId) -> Self {
-        EnvelopeId::new(id.0)
+        EnvelopeId::new(id.into_string())
     }
 }
 

@@ -8,6 +8,7 @@
 //! limits, delays, malformed or truncated bodies, dropped connections).
 
 mod fault;
+mod net;
 mod server;
 
 pub use fault::{Fault, FaultPlan, RecordedRequest};

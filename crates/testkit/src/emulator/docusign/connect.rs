@@ -9,7 +9,7 @@
 //! Messages go out one at a time, in the order the events happened, each tried once. Only
 //! loopback URLs are called; any other URL is recorded with the message but never contacted.
 
-use std::net::IpAddr;
+use crate::emulator::net::{is_https_or_loopback, is_loopback};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -90,29 +90,17 @@ pub(super) fn recipient_event(code: &str) -> Option<&'static str> {
 /// Checks an `eventNotification.url`: the specification requires `https`; plain `http` is
 /// accepted for a loopback host so that tests can receive messages without TLS.
 pub(super) fn check_url(raw: &str) -> Result<(), String> {
-    let url = Url::parse(raw)
-        .map_err(|_| format!("`eventNotification.url` is not an absolute URL: {raw}"))?;
-    match url.scheme() {
-        "https" if url.host_str().is_some() => Ok(()),
-        "http" if is_loopback(raw) => Ok(()),
-        _ => Err(format!(
-            "`eventNotification.url` must start with https (plain http only to a loopback host): {raw}"
-        )),
+    if Url::parse(raw).is_err() {
+        return Err(format!(
+            "`eventNotification.url` is not an absolute URL: {raw}"
+        ));
     }
-}
-
-/// Whether `url` is an http(s) URL whose host is loopback: 127.0.0.0/8, `[::1]` or `localhost`.
-pub(super) fn is_loopback(url: &str) -> bool {
-    let Ok(url) = Url::parse(url) else {
-        return false;
-    };
-    match url.host_str() {
-        None => false,
-        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
-        Some(host) => {
-            let bare = host.trim_start_matches('[').trim_end_matches(']');
-            bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        }
+    if is_https_or_loopback(raw) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`eventNotification.url` must start with https (plain http only to a loopback host): {raw}"
+        ))
     }
 }
 
@@ -408,6 +396,5 @@ mod tests {
         assert!(check_url("http://example.com/hook").is_err());
         assert!(check_url("ftp://127.0.0.1/hook").is_err());
         assert!(check_url("/hook").is_err());
-        assert!(!is_loopback("https://example.com/hook"));
     }
 }

@@ -4,7 +4,7 @@
 //! `{"projectId": "<id>", "status": "COMPLETED"}` with `content-type: application/json`, once,
 //! and records every attempt so tests can look at exactly what was sent.
 
-use std::net::IpAddr;
+use crate::emulator::net::{is_https_or_loopback, is_loopback};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -39,25 +39,17 @@ pub struct CallbackDelivery {
 /// The documents require `https`; plain `http` is accepted only for a loopback host so that tests
 /// can receive callbacks without TLS.
 pub(crate) fn check_url(raw: &str) -> Result<(), String> {
-    let url = Url::parse(raw)
-        .map_err(|_| format!("signTasksCompletedCallbackUrl is not an absolute URL: {raw}"))?;
-    match url.scheme() {
-        "https" if url.host_str().is_some() => Ok(()),
-        "http" if is_loopback(&url) => Ok(()),
-        _ => Err(format!(
-            "signTasksCompletedCallbackUrl must use https (plain http only to a loopback host): {raw}"
-        )),
+    if Url::parse(raw).is_err() {
+        return Err(format!(
+            "signTasksCompletedCallbackUrl is not an absolute URL: {raw}"
+        ));
     }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        None => false,
-        Some("localhost") => true,
-        Some(host) => {
-            let bare = host.trim_start_matches('[').trim_end_matches(']');
-            bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        }
+    if is_https_or_loopback(raw) {
+        Ok(())
+    } else {
+        Err(format!(
+            "signTasksCompletedCallbackUrl must use https (plain http only to a loopback host): {raw}"
+        ))
     }
 }
 
@@ -99,7 +91,7 @@ impl Callbacks {
         self.runtime.spawn(async move {
             let mut delivery = delivery;
             // Traffic never leaves the machine: a URL elsewhere is recorded but not called.
-            let on_this_machine = Url::parse(&delivery.url).is_ok_and(|url| is_loopback(&url));
+            let on_this_machine = is_loopback(&delivery.url);
             if on_this_machine {
                 delivery.status = send(&delivery).await;
             }

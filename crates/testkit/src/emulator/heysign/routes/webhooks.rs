@@ -1,5 +1,6 @@
 //! `/v1/webhooks`: register (the only answer that shows the secret), list and delete.
 
+use crate::emulator::net::is_https_or_loopback;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
@@ -76,14 +77,9 @@ fn read_event(value: &Value) -> Result<&'static str, ApiError> {
 /// Webhook URLs must be https; plain http is accepted only for loopback hosts, so that tests can
 /// receive deliveries locally.
 pub(in crate::emulator::heysign) fn check_url(url: &str) -> Result<(), ApiError> {
-    let parsed = reqwest::Url::parse(url)
+    reqwest::Url::parse(url)
         .map_err(|error| ApiError::bad_request(format!("`url` is not a valid URL: {error}")))?;
-    let acceptable = match parsed.scheme() {
-        "https" => parsed.host_str().is_some(),
-        "http" => delivery::is_loopback(url),
-        _ => false,
-    };
-    if acceptable {
+    if is_https_or_loopback(url) {
         Ok(())
     } else {
         Err(ApiError::bad_request(
