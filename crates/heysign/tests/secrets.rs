@@ -212,7 +212,7 @@ async fn no_secret_shows_in_logs_debug_output_or_errors_of_a_full_flow() {
         .start()
         .await;
     let receiver = support::Receiver::start().await;
-    let (_, webhook_secret) = emulator.register_webhook(&receiver.url, &[]);
+    let (_, webhook_secret) = emulator.register_webhook(&receiver.url(support::HOOKS), &[]);
     let builder = support::builder(&emulator).with_webhook_secret(&webhook_secret);
     let heysign = builder
         .clone()

@@ -27,7 +27,7 @@ impl<P: SigningProvider + ?Sized> LeapHarness<P> {
         let receiver = Receiver::start().await;
         // The suite builds requests without an owner: the default owner stands in.
         let provider = support::builder(&emu.base_url(), emu.api_key())
-            .with_callback(receiver.base_url(), support::CALLBACK_SECRET)
+            .with_callback(support::callback_base(&receiver), support::CALLBACK_SECRET)
             .allow_insecure_loopback_callback(true)
             .with_default_owner(support::owner())
             .build()

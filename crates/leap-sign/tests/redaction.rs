@@ -225,7 +225,7 @@ async fn a_full_flow_at_trace_shows_no_key_secret_or_callback_token() {
     let emu = LeapSignEmulator::builder().api_key(KEY).start().await;
     let receiver = support::Receiver::start().await;
     let builder = support::builder(&emu.base_url(), KEY)
-        .with_callback(receiver.base_url(), SECRET)
+        .with_callback(support::callback_base(&receiver), SECRET)
         .allow_insecure_loopback_callback(true)
         .with_default_owner(support::owner());
     let builder_debug = format!("{builder:?} {builder:#?}");

@@ -2,33 +2,19 @@
 
 use std::collections::BTreeMap;
 
+use signing::testkit::doc_table;
 use signing::{Capabilities, DocumentFormat, ProviderConfig};
 
 /// The table's rows, by label, as `{provider: cell}`.
 fn table() -> BTreeMap<String, BTreeMap<String, String>> {
-    let doc = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/capabilities.md"
-    ))
-    .unwrap();
-    let mut rows = doc
-        .lines()
-        .filter(|line| line.starts_with('|'))
-        .map(|line| {
-            line.trim_matches('|')
-                .split('|')
-                .map(|cell| cell.trim().to_owned())
-                .collect::<Vec<_>>()
-        });
-    let header = rows.next().unwrap();
-    rows.filter(|row| !row[0].starts_with("---"))
-        .map(|row| {
-            let cells = header[1..]
-                .iter()
-                .cloned()
-                .zip(row[1..].iter().cloned())
-                .collect();
-            (row[0].clone(), cells)
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let doc = doc_table::read_doc(&root, "docs/capabilities.md");
+    doc_table::table_after(&doc, None)
+        .expect("docs/capabilities.md has a table")
+        .into_iter()
+        .map(|mut row| {
+            let label = row.remove("capability").unwrap_or_default();
+            (label, row)
         })
         .collect()
 }

@@ -6,6 +6,9 @@
 //! - [`MockSigningProvider`]: the `mockall` mock of the trait, for tests that script each call.
 //! - [`webhooks`]: correctly signed Standard Webhooks deliveries, and broken ones.
 //! - [`conformance`]: the suite every adapter runs to prove it honours the contract.
+//! - For adapters' own tests: [`doc_table`] (docs held to the code), [`layout`] (no import
+//!   cycles), and with the emulators `faults` (the fault-matrix runner) and `receiver` (a local
+//!   webhook endpoint).
 //! - `emulator` (features `heysign`, `leap-sign`, `docusign`): local HTTP emulators of each
 //!   provider, with fault injection, so an adapter's real HTTP code runs in tests without an
 //!   account. `docusign` emulates DocuSign's eSignature REST API v2.1 with its JWT-grant auth
@@ -26,9 +29,15 @@
 //! ```
 
 pub mod conformance;
+pub mod doc_table;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+#[cfg(feature = "emulator")]
+pub mod faults;
+pub mod layout;
 pub mod memory;
+#[cfg(feature = "emulator")]
+pub mod receiver;
 pub mod webhooks;
 
 pub use memory::{MemoryProvider, SignerAction};

@@ -5,52 +5,16 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::Router;
-use axum::routing::post;
-use bytes::Bytes;
 use heysign::{HeySign, HeySignBuilder};
-use http::HeaderMap;
 use signing_core::{EnvelopeId, Error, Result, RetryPolicy, WebhookRequest};
 use signing_testkit::SignerAction;
 use signing_testkit::conformance::Harness;
 use signing_testkit::emulator::heysign::HeySignEmulator;
-use tokio::sync::{Mutex, mpsc};
 
-/// Collects what HeySign POSTs to the application.
-pub struct Receiver {
-    pub url: String,
-    rx: Mutex<mpsc::UnboundedReceiver<WebhookRequest>>,
-}
+pub use signing_testkit::receiver::Receiver;
 
-impl Receiver {
-    pub async fn start() -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let app = Router::new().route(
-            "/hooks",
-            post(move |headers: HeaderMap, body: Bytes| {
-                let tx = tx.clone();
-                async move {
-                    let _ = tx.send(WebhookRequest::new(headers, body).with_path("/hooks"));
-                    "ok"
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self {
-            url,
-            rx: Mutex::new(rx),
-        }
-    }
-
-    pub async fn next(&self, timeout: Duration) -> Option<WebhookRequest> {
-        tokio::time::timeout(timeout, self.rx.lock().await.recv())
-            .await
-            .ok()
-            .flatten()
-    }
-}
+/// Where the application receives HeySign's webhooks.
+pub const HOOKS: &str = "/hooks";
 
 /// A builder pointed at `emulator`, with fast retries.
 pub fn builder(emulator: &HeySignEmulator) -> HeySignBuilder {
@@ -80,7 +44,7 @@ impl HeySignHarness {
     pub async fn start_with(configure: impl FnOnce(HeySignBuilder) -> HeySignBuilder) -> Self {
         let emulator = HeySignEmulator::start().await;
         let receiver = Receiver::start().await;
-        let (_, secret) = emulator.register_webhook(&receiver.url, &[]);
+        let (_, secret) = emulator.register_webhook(&receiver.url(HOOKS), &[]);
         let provider = configure(builder(&emulator).with_webhook_secret(secret))
             .build()
             .unwrap();

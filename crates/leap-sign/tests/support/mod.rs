@@ -5,17 +5,12 @@
 
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, State};
-use axum::http::{HeaderMap, Request, Uri};
+use axum::extract::{FromRequest, Multipart};
+use axum::http::{HeaderMap, Request};
 use leap_sign::{LeapSign, LeapSignBuilder};
-use signing_core::{
-    Document, NewEnvelope, NewEnvelopeBuilder, Party, RetryPolicy, Signer, WebhookRequest,
-};
+use signing_core::{Document, NewEnvelope, NewEnvelopeBuilder, Party, RetryPolicy, Signer};
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
-use tokio::net::TcpListener;
-use tokio::sync::{Mutex, mpsc};
 
 pub(crate) const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 pub(crate) const CALLBACK_SECRET: &str = "test callback secret, long enough";
@@ -68,70 +63,17 @@ pub(crate) fn builder(base_url: &str, key: &str) -> LeapSignBuilder {
 /// An adapter for `emu` whose callbacks go to `receiver`.
 pub(crate) fn adapter(emu: &LeapSignEmulator, receiver: &Receiver) -> LeapSign {
     builder(&emu.base_url(), emu.api_key())
-        .with_callback(receiver.base_url(), CALLBACK_SECRET)
+        .with_callback(callback_base(receiver), CALLBACK_SECRET)
         .allow_insecure_loopback_callback(true)
         .build()
         .expect("valid configuration")
 }
 
-/// The application's callback endpoint: a loopback server recording every POST as the
-/// [`WebhookRequest`] the application would hand to `parse_webhook`.
-pub(crate) struct Receiver {
-    base_url: String,
-    received: Mutex<mpsc::UnboundedReceiver<WebhookRequest>>,
-    server: tokio::task::JoinHandle<()>,
-}
+pub(crate) use signing_testkit::receiver::Receiver;
 
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-impl Receiver {
-    pub(crate) async fn start() -> Self {
-        let (sender, received) = mpsc::unbounded_channel();
-        let app = Router::new()
-            .fallback(
-                |State(sender): State<mpsc::UnboundedSender<WebhookRequest>>,
-                 uri: Uri,
-                 headers: HeaderMap,
-                 body: Bytes| async move {
-                    let path = uri
-                        .path_and_query()
-                        .map_or_else(|| uri.path().to_owned(), ToString::to_string);
-                    let _ = sender.send(WebhookRequest::new(headers, body).with_path(path));
-                    "ok"
-                },
-            )
-            .with_state(sender);
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local address");
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self {
-            base_url: format!("http://{addr}/leap/callbacks"),
-            received: Mutex::new(received),
-            server,
-        }
-    }
-
-    /// Where the application serves callbacks: the adapter's callback base URL.
-    pub(crate) fn base_url(&self) -> String {
-        self.base_url.clone()
-    }
-
-    /// The next callback received, waiting up to `timeout`.
-    pub(crate) async fn next(&self, timeout: Duration) -> Option<WebhookRequest> {
-        let mut received = self.received.lock().await;
-        tokio::time::timeout(timeout, received.recv())
-            .await
-            .ok()
-            .flatten()
-    }
+/// The adapter's callback base URL on `receiver`: where the application serves callbacks.
+pub(crate) fn callback_base(receiver: &Receiver) -> String {
+    receiver.url("/leap/callbacks")
 }
 
 /// One part of a recorded `multipart/form-data` body.
