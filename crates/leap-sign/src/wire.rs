@@ -10,7 +10,7 @@
 use std::fmt;
 
 use bytes::Bytes;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use signing_core::{EnvelopeId, Party, RawJson, Signer};
 use time::OffsetDateTime;
@@ -269,63 +269,7 @@ impl fmt::Debug for LaunchRequest {
     }
 }
 
-macro_rules! open_status {
-    (
-        $(#[$doc:meta])*
-        $name:ident {
-            $( $(#[$vdoc:meta])* $variant:ident => $text:literal, )+
-        }
-    ) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vdoc])* $variant, )+
-            /// A value this version does not know, kept as LEAP spelled it.
-            Other(String),
-        }
-
-        impl $name {
-            /// The status as LEAP spells it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $text, )+
-                    Self::Other(raw) => raw,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(raw: &str) -> Self {
-                match raw {
-                    $( $text => Self::$variant, )+
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Ok(Self::from(raw.as_ref()))
-            }
-        }
-    };
-}
-
-open_status! {
+signing_core::open_enum! {
     /// The status of a whole signing process (`status` in the process data).
     ProjectStatus {
         /// Out for signing.
@@ -337,7 +281,7 @@ open_status! {
     }
 }
 
-open_status! {
+signing_core::open_enum! {
     /// Where one signer's task is (`workflow.signers[].status` in the process data).
     SignerTaskStatus {
         /// Not their turn yet: no e-mail sent.

@@ -90,6 +90,22 @@ pub fn formatted_paths(src_dir: &Path) -> Vec<String> {
     found
 }
 
+/// Checks an adapter's source against the skeleton's rules: its modules import one way (no
+/// cycle), and no URL path is formatted from strings.
+///
+/// # Panics
+///
+/// With the cycle or the offending lines.
+pub fn assert_adapter_layout(src_dir: &Path) {
+    let graph = module_imports(src_dir);
+    assert!(
+        graph.contains_key("client") && graph.contains_key("provider"),
+        "an adapter has `client` and `provider` modules: {graph:?}"
+    );
+    assert_eq!(find_cycle(&graph), None, "{graph:#?}");
+    assert_eq!(formatted_paths(src_dir), Vec::<String>::new());
+}
+
 /// An import cycle among the modules of `graph`, as the modules along it, if there is one.
 pub fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     #[derive(Clone, Copy, PartialEq)]

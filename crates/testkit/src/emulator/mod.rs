@@ -7,9 +7,12 @@
 //! [`Fault`] can be queued per route to exercise a client's error handling (status codes, rate
 //! limits, delays, malformed or truncated bodies, dropped connections).
 
+mod clock;
 mod fault;
 mod net;
 mod server;
+mod tokens;
+mod urlencoded;
 
 pub use fault::{Fault, FaultPlan, RecordedRequest};
 pub use server::RequestLog;

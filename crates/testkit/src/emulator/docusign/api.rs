@@ -24,10 +24,10 @@ use super::json::{self, string};
 use super::model::{Envelope, EnvelopeStatus};
 use super::multipart;
 use super::pdf;
-use super::query;
 use super::render::{self, Include};
 use super::route::{API_PREFIX, Route};
 use super::state::{Shared, Store, Update, ViewRequest, changed_at};
+use crate::emulator::urlencoded;
 
 const ENVELOPES: &str = "/restapi/v2.1/accounts/{account_id}/envelopes";
 const ENVELOPE: &str = "/restapi/v2.1/accounts/{account_id}/envelopes/{envelope_id}";
@@ -200,7 +200,7 @@ async fn get_envelope(
     let Ok(Path((account_id, envelope_id))) = path else {
         return ApiError::no_such_path().into_response();
     };
-    let params = query::parse(raw.as_deref().unwrap_or_default());
+    let params = urlencoded::parse(raw.as_deref().unwrap_or_default());
     let include_value = params
         .iter()
         .rev()
@@ -658,7 +658,7 @@ fn matches(envelope: &Envelope, query: &ListQuery<'_>) -> bool {
 }
 
 fn listing(store: &Store, account_id: &str, raw: &str) -> Result<Value, ApiError> {
-    let params = query::parse(raw);
+    let params = urlencoded::parse(raw);
     let query = read_list_query(&params)?;
     let mut found: Vec<&Envelope> = store
         .envelopes()
@@ -683,7 +683,12 @@ fn listing(store: &Store, account_id: &str, raw: &str) -> Result<Value, ApiError
             .iter()
             .filter(|(name, _)| name != "start_position" && name != "count")
         {
-            let _ = write!(uri, "{}={}&", query::encode(name), query::encode(value));
+            let _ = write!(
+                uri,
+                "{}={}&",
+                urlencoded::encode(name),
+                urlencoded::encode(value)
+            );
         }
         let _ = write!(uri, "start_position={position}&count={count}");
         uri

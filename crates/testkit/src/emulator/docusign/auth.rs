@@ -7,17 +7,14 @@
 //! real sandbox), `iat` not in the future and `exp` in the future at most an hour after `iat`,
 //! `scope` naming `signature` and `impersonation`. Refusals are OAuth errors with status 400.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -27,6 +24,7 @@ use uuid::Uuid;
 use super::clock;
 use super::keys;
 use super::state::Shared;
+use crate::emulator::tokens::IssuedTokens;
 
 /// The grant type of the JWT grant (RFC 7523).
 pub(super) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -38,30 +36,26 @@ const MAX_ASSERTION_LIFETIME: i64 = 3_600;
 /// The tokens issued so far and whether the user has granted consent.
 #[derive(Debug)]
 pub(super) struct Tokens {
-    lifetime: Duration,
-    issued: Mutex<HashMap<String, Instant>>,
+    issued: IssuedTokens,
     consent: AtomicBool,
 }
 
 impl Tokens {
     pub(super) fn new(lifetime: Duration, consent: bool) -> Self {
         Self {
-            lifetime,
-            issued: Mutex::new(HashMap::new()),
+            issued: IssuedTokens::new(lifetime),
             consent: AtomicBool::new(consent),
         }
     }
 
     /// Whether `token` was issued and has not expired.
     pub(super) fn is_valid(&self, token: &str) -> bool {
-        self.lock()
-            .get(token)
-            .is_some_and(|expiry| Instant::now() < *expiry)
+        self.issued.is_valid(token)
     }
 
     /// Makes every token issued so far invalid.
     pub(super) fn expire_all(&self) {
-        self.lock().clear();
+        self.issued.expire_all();
     }
 
     pub(super) fn set_consent(&self, granted: bool) {
@@ -72,26 +66,15 @@ impl Tokens {
         self.consent.load(Ordering::SeqCst)
     }
 
-    fn issue(&self) -> String {
-        // Shaped like DocuSign's access tokens (a JWT), but only ever compared as an opaque
-        // string: the random last part is what makes each one unique.
-        let header = json!({"typ": "MT", "alg": "RS256", "kid": "emulator"});
-        let claims = json!({"TokenType": 5, "jti": Uuid::new_v4().to_string()});
-        let token = format!(
-            "{}.{}.{}",
-            BASE64URL.encode(header.to_string()),
-            BASE64URL.encode(claims.to_string()),
-            BASE64URL.encode(Uuid::new_v4().as_bytes()),
-        );
-        let expiry = Instant::now()
-            .checked_add(self.lifetime)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 86_400));
-        self.lock().insert(token.clone(), expiry);
-        token
+    fn lifetime(&self) -> Duration {
+        self.issued.lifetime()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Instant>> {
-        self.issued.lock().unwrap_or_else(PoisonError::into_inner)
+    /// A token shaped like DocuSign's access tokens (a JWT).
+    fn issue(&self) -> String {
+        let header = json!({"typ": "MT", "alg": "RS256", "kid": "emulator"});
+        let claims = json!({"TokenType": 5, "jti": Uuid::new_v4().to_string()});
+        self.issued.issue(&header, &claims)
     }
 }
 
@@ -123,7 +106,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
             let body = json!({
                 "access_token": shared.tokens.issue(),
                 "token_type": "Bearer",
-                "expires_in": shared.tokens.lifetime.as_secs(),
+                "expires_in": shared.tokens.lifetime().as_secs(),
             });
             let mut response = axum::Json(body).into_response();
             response
@@ -157,7 +140,7 @@ fn check_token_request(
     let Ok(body) = std::str::from_utf8(body) else {
         return Err(OAuthError::invalid_request("the body is not UTF-8"));
     };
-    let fields = super::query::parse(body);
+    let fields = crate::emulator::urlencoded::parse(body);
     let field = |name: &str| -> Result<Option<&str>, OAuthError> {
         let mut values = fields.iter().filter(|(key, _)| key == name);
         let first = values.next().map(|(_, value)| value.as_str());

@@ -5,34 +5,12 @@
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-/// Hands out strictly increasing UTC timestamps, in steps of at least 100 ns (the precision
-/// DocuSign's timestamps show), so that ordering by time is deterministic.
-#[derive(Debug)]
-pub(super) struct Clock {
-    last: OffsetDateTime,
-}
+use crate::emulator::clock::Clock;
 
-impl Clock {
-    pub(super) fn new() -> Self {
-        Self {
-            last: OffsetDateTime::UNIX_EPOCH,
-        }
-    }
-
-    /// The current time, or 100 ns after the previous timestamp if the wall clock has not moved
-    /// past it.
-    pub(super) fn now(&mut self) -> OffsetDateTime {
-        let wall = truncate(OffsetDateTime::now_utc());
-        let now = wall.max(self.last + Duration::nanoseconds(100));
-        self.last = now;
-        now
-    }
-}
-
-/// Drops the digits below 100 ns, which DocuSign's format cannot show.
-fn truncate(at: OffsetDateTime) -> OffsetDateTime {
-    let nanos = at.nanosecond();
-    at.replace_nanosecond(nanos - nanos % 100).unwrap_or(at)
+/// The emulator's clock: strictly increasing timestamps, 100 ns apart at least and with no
+/// digits below 100 ns (the precision DocuSign's timestamps show).
+pub(super) fn clock() -> Clock {
+    Clock::new(Duration::nanoseconds(100))
 }
 
 /// Formats `at` the way DocuSign's JSON does: `2026-01-02T03:04:05.1234567Z`.
@@ -90,7 +68,7 @@ mod tests {
 
     #[test]
     fn timestamps_increase_and_use_seven_digits() {
-        let mut clock = Clock::new();
+        let mut clock = clock();
         let first = clock.now();
         let second = clock.now();
         assert!(second > first);

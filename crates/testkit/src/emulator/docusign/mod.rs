@@ -220,7 +220,6 @@ mod limits;
 mod model;
 mod multipart;
 mod pdf;
-mod query;
 mod render;
 mod route;
 mod spec;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::api_error::ApiError;
 use super::auth::Tokens;
-use super::clock::{self, Clock};
+use super::clock;
 use super::connect::{Dispatcher, Message};
 use super::definition::NewEnvelope;
 use super::error::EmulatorError;
@@ -23,6 +23,7 @@ use super::model::{
     TextCustomField,
 };
 use super::render::{self, Include, Sender};
+use crate::emulator::clock::Clock;
 
 /// The `configurationId` of messages sent for an envelope's own `eventNotification`, which is
 /// not one of the account's Connect configurations.
@@ -182,7 +183,7 @@ pub(super) struct Store {
 impl Store {
     fn new(config: &Config) -> Self {
         Self {
-            clock: Clock::new(),
+            clock: clock::clock(),
             envelopes: Vec::new(),
             user_id: config.user.id.clone(),
             user_name: config.user.name.clone(),

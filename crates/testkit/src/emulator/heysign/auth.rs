@@ -1,16 +1,13 @@
 //! The auth host (`POST /oauth/token`, client credentials) and the bearer check of the API host.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::json;
@@ -18,16 +15,15 @@ use uuid::Uuid;
 
 use super::problem::ApiError;
 use super::state::Shared;
-use super::urlencoded;
+use crate::emulator::tokens::IssuedTokens;
+use crate::emulator::urlencoded;
 
 /// The client credentials the auth host accepts and the tokens it issued.
 #[derive(Debug)]
 pub(super) struct Tokens {
     client_id: String,
     client_secret: String,
-    lifetime: Duration,
-    /// Issued tokens and when each stops being valid.
-    issued: Mutex<HashMap<String, Instant>>,
+    issued: IssuedTokens,
 }
 
 impl Tokens {
@@ -35,8 +31,7 @@ impl Tokens {
         Self {
             client_id,
             client_secret,
-            lifetime,
-            issued: Mutex::new(HashMap::new()),
+            issued: IssuedTokens::new(lifetime),
         }
     }
 
@@ -50,19 +45,21 @@ impl Tokens {
 
     /// Whether `token` was issued and has not expired.
     pub(super) fn is_valid(&self, token: &str) -> bool {
-        self.lock()
-            .get(token)
-            .is_some_and(|expiry| Instant::now() < *expiry)
+        self.issued.is_valid(token)
     }
 
     /// Makes every token issued so far invalid.
     pub(super) fn expire_all(&self) {
-        self.lock().clear();
+        self.issued.expire_all();
+    }
+
+    fn lifetime(&self) -> Duration {
+        self.issued.lifetime()
     }
 
     fn issue(&self) -> String {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let lifetime = i64::try_from(self.lifetime.as_secs()).unwrap_or(i64::MAX);
+        let lifetime = i64::try_from(self.lifetime().as_secs()).unwrap_or(i64::MAX);
         let header = json!({"alg": "HS256", "typ": "JWT"});
         let claims = json!({
             "iss": "heysign-emulator",
@@ -71,23 +68,7 @@ impl Tokens {
             "iat": now,
             "exp": now.saturating_add(lifetime),
         });
-        // Shaped like a JWT because clients may log or size-check it, but only ever compared as
-        // an opaque string: the random "signature" part is what makes each token unique.
-        let token = format!(
-            "{}.{}.{}",
-            BASE64URL.encode(header.to_string()),
-            BASE64URL.encode(claims.to_string()),
-            BASE64URL.encode(Uuid::new_v4().as_bytes()),
-        );
-        let expiry = Instant::now()
-            .checked_add(self.lifetime)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 86_400));
-        self.lock().insert(token.clone(), expiry);
-        token
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Instant>> {
-        self.issued.lock().unwrap_or_else(PoisonError::into_inner)
+        self.issued.issue(&header, &claims)
     }
 }
 
@@ -117,7 +98,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         Ok(token) => {
             let body = json!({
                 "access_token": token,
-                "expires_in": shared.tokens.lifetime.as_secs(),
+                "expires_in": shared.tokens.lifetime().as_secs(),
                 "token_type": "Bearer",
             });
             let mut response = axum::Json(body).into_response();

@@ -1,29 +1,13 @@
-//! Timestamps: RFC 3339 in UTC, strictly increasing across everything the emulator stamps, so
-//! sorting by creation date is deterministic even for objects created in the same instant.
+//! Timestamps as HeySign writes them: RFC 3339 in UTC, in microseconds.
 
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-/// Hands out strictly increasing UTC timestamps.
-#[derive(Debug)]
-pub(super) struct Clock {
-    last: OffsetDateTime,
-}
+use crate::emulator::clock::Clock;
 
-impl Clock {
-    pub(super) fn new() -> Self {
-        Self {
-            last: OffsetDateTime::UNIX_EPOCH,
-        }
-    }
-
-    /// The current time, or one microsecond after the previous timestamp if the wall clock has
-    /// not moved past it.
-    pub(super) fn now(&mut self) -> OffsetDateTime {
-        let now = OffsetDateTime::now_utc().max(self.last + Duration::microseconds(1));
-        self.last = now;
-        now
-    }
+/// The emulator's clock: strictly increasing timestamps, a microsecond apart at least.
+pub(super) fn clock() -> Clock {
+    Clock::new(Duration::microseconds(1))
 }
 
 /// Formats `at` as RFC 3339 in UTC (`2026-01-02T03:04:05.123456Z`).
@@ -46,7 +30,7 @@ mod tests {
 
     #[test]
     fn timestamps_increase_and_format_in_utc() {
-        let mut clock = Clock::new();
+        let mut clock = clock();
         let first = clock.now();
         let second = clock.now();
         assert!(second > first);

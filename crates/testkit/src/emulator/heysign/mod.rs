@@ -82,7 +82,6 @@ mod problem;
 mod route;
 mod routes;
 mod state;
-mod urlencoded;
 mod webhooks;
 
 use std::sync::Arc;

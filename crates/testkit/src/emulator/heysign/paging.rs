@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::json::Object;
 use super::model::{Agreement, Document, File, Signee, Webhook};
 use super::problem::ApiError;
-use super::urlencoded;
+use crate::emulator::urlencoded;
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 100;

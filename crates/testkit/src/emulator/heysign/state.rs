@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::auth::Tokens;
-use super::clock::Clock;
+use super::clock;
 use super::error::EmulatorError;
 use super::ids;
 use super::json::Object;
@@ -23,6 +23,7 @@ use super::model::{
 };
 use super::problem::ApiError;
 use super::webhooks::{self, Dispatcher, Event};
+use crate::emulator::clock::Clock;
 
 /// Everything the routes and the test controls share.
 #[derive(Debug)]
@@ -124,7 +125,7 @@ pub(super) struct Store {
 impl Store {
     fn new() -> Self {
         Self {
-            clock: Clock::new(),
+            clock: clock::clock(),
             agreements: Vec::new(),
             documents: Vec::new(),
             files: Vec::new(),

@@ -1,12 +1,13 @@
-//! Decoding of `application/x-www-form-urlencoded` text: token requests and query strings.
+//! `application/x-www-form-urlencoded` text, for every emulator: token requests and query
+//! strings decoded, query values encoded.
 
 use std::fmt::Write as _;
 
 /// The name/value pairs of `input`, in order, with `+` and percent-escapes decoded.
 ///
-/// A malformed escape is kept literally; bytes that do not form UTF-8 after decoding are
-/// replaced, since no valid parameter of this API contains them.
-pub(super) fn parse(input: &str) -> Vec<(String, String)> {
+/// A malformed escape is kept literally, as browsers do; bytes that do not form UTF-8 after
+/// decoding are replaced, since no valid parameter of this API contains them.
+pub(crate) fn parse(input: &str) -> Vec<(String, String)> {
     input
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -44,7 +45,7 @@ fn decode(text: &str) -> String {
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
-pub(super) fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
@@ -61,18 +62,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_and_encodes() {
+    fn decodes_pairs() {
         assert_eq!(
-            parse("custom_field=Ref%3DA+1&x&&y=%zz%4"),
+            parse("metadata%5Bfoo%5D=a+b%20c&x&&y=%zz%4"),
             vec![
-                ("custom_field".to_owned(), "Ref=A 1".to_owned()),
+                ("metadata[foo]".to_owned(), "a b c".to_owned()),
                 ("x".to_owned(), String::new()),
                 ("y".to_owned(), "%zz%4".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn encodes_query_values() {
         assert_eq!(
             encode("2026-01-01T00:00:00+01:00"),
             "2026-01-01T00%3A00%3A00%2B01%3A00"
+        );
+        assert_eq!(
+            parse(&format!("a={}", encode("x=1&y"))),
+            [("a".to_owned(), "x=1&y".to_owned())]
         );
     }
 }
