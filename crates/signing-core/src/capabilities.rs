@@ -356,16 +356,28 @@ mod tests {
         caps.check_request("test", &request().build().unwrap())
             .unwrap();
 
-        let text = request()
+        // A document of no recognised format never gets this far: the builder refuses it.
+        let err = request()
             .document(Document::new("fake.pdf", &b"just text"[..]))
             .build()
-            .unwrap();
-        let err = Capabilities::all()
-            .check_request("test", &text)
             .unwrap_err();
         assert!(
             matches!(err.kind(), ErrorKind::InvalidRequest { field, reason }
-                if field == "documents[1].content" && reason.contains("PDF or DOCX")),
+                if field == "documents[1].content" && reason.contains("neither a PDF nor a DOCX")),
+            "{err}"
+        );
+        let mut pdf_only = Capabilities::all();
+        pdf_only.formats = vec![DocumentFormat::Pdf];
+        let docx = request()
+            .document(Document::new(
+                "a.docx",
+                &b"PK\x03\x04\x14\x00\x00\x00\x00\x00word/document.xml"[..],
+            ))
+            .build()
+            .unwrap();
+        let err = pdf_only.check_request("test", &docx).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::Unsupported { operation, .. } if operation.contains("DOCX")),
             "{err}"
         );
     }

@@ -1,7 +1,7 @@
 //! The contract every provider implements.
 
 use std::collections::BTreeMap;
-use std::fmt::Debug;
+use std::fmt::{self, Debug};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -86,15 +86,43 @@ pub trait SigningProvider: Send + Sync + Debug {
 ///
 /// Keep the body as raw bytes: signatures are computed over them, and re-serializing a parsed
 /// body breaks verification.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// `Debug` shows the header names and the sizes of the path and body, never their content: a
+/// callback's path carries its token, and headers may carry credentials.
+///
+/// ```
+/// use signing_core::WebhookRequest;
+///
+/// let request = WebhookRequest::new(Default::default(), "{}").with_path("/leap/n-1/SECRET-TOKEN");
+/// assert!(!format!("{request:?}").contains("SECRET-TOKEN"));
+/// ```
+#[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct WebhookRequest {
-    /// The request path (with query), for providers that identify the envelope by URL.
+    /// The request path as received, for providers that identify the envelope by URL (LEAP Sign's
+    /// callback token). A query string may follow it; adapters read the path and ignore the
+    /// query.
     pub path: String,
     /// The request headers.
     pub headers: HeaderMap,
     /// The raw body.
     pub body: Bytes,
+}
+
+impl fmt::Debug for WebhookRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Names<'a>(&'a HeaderMap);
+        impl fmt::Debug for Names<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.0.keys()).finish()
+            }
+        }
+        f.debug_struct("WebhookRequest")
+            .field("path", &format_args!("[{} bytes]", self.path.len()))
+            .field("headers", &Names(&self.headers))
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .finish()
+    }
 }
 
 impl WebhookRequest {

@@ -523,10 +523,27 @@ fn check_documents(documents: &[Document]) -> Result<()> {
                 "must not be empty",
             ));
         }
+        // A name travels in multipart headers: a line break there would start a header of the
+        // caller's choosing.
+        if doc.name().chars().any(char::is_control) {
+            return Err(Error::invalid_request(
+                format!("documents[{i}].name"),
+                "must not contain control characters (line breaks, tabs, ...)",
+            ));
+        }
         if doc.is_empty() {
             return Err(Error::invalid_request(
                 format!("documents[{i}].content"),
                 format!("document `{}` is empty", doc.name()),
+            ));
+        }
+        if doc.format().is_none() {
+            return Err(Error::invalid_request(
+                format!("documents[{i}].content"),
+                format!(
+                    "`{}` is neither a PDF nor a DOCX document (recognised from its first bytes)",
+                    doc.name()
+                ),
             ));
         }
     }
@@ -737,6 +754,16 @@ mod tests {
         assert_field(
             base().document(Document::new(" ", &b"%PDF-"[..])),
             "documents[1].name",
+        );
+        for name in ["a\r\nContent-Type: text/html.pdf", "a\".pdf\n", "tab\t.pdf"] {
+            assert_field(
+                base().document(Document::new(name, &b"%PDF-"[..])),
+                "documents[1].name",
+            );
+        }
+        assert_field(
+            base().document(Document::new("notes.pdf", &b"plain text"[..])),
+            "documents[1].content",
         );
         assert_field(base().signer(Signer::new("B", "")), "signers[1].email");
         assert_field(base().signer(Signer::new("B", "b@")), "signers[1].email");

@@ -49,6 +49,13 @@ const SIGNATURE_NAME: HeaderName = HeaderName::from_static(HEADER_SIGNATURE);
 const SECRET_PREFIX: &str = "whsec_";
 const SIGNATURE_LEN: usize = 32;
 
+/// The shortest secret accepted, in bytes: a shorter key can be guessed.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// The most signatures a delivery may carry: a rotation has a few keys, not thousands, and each
+/// signature costs an HMAC per configured secret.
+pub const MAX_SIGNATURES: usize = 32;
+
 /// Why a webhook or callback was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -93,6 +100,12 @@ pub enum WebhookError {
     /// The secret is empty.
     #[error("the webhook secret is empty")]
     EmptySecret,
+    /// The secret is shorter than [`MIN_SECRET_LEN`] bytes: guessable.
+    #[error("the webhook secret is shorter than {MIN_SECRET_LEN} bytes")]
+    SecretTooShort,
+    /// More signatures than [`MAX_SIGNATURES`] were sent.
+    #[error("more than {MAX_SIGNATURES} signatures were sent")]
+    TooManySignatures,
     /// The secret is not base64 (after an optional `whsec_` prefix).
     #[error("the webhook secret is not base64")]
     InvalidSecret,
@@ -143,11 +156,14 @@ impl WebhookSecret {
         Self::from_bytes(key)
     }
 
-    /// A secret from its raw key bytes.
+    /// A secret from its raw key bytes (at least [`MIN_SECRET_LEN`]).
     pub fn from_bytes(key: impl Into<Vec<u8>>) -> Result<Self, WebhookError> {
         let key: Vec<u8> = key.into();
         if key.is_empty() {
             return Err(WebhookError::EmptySecret);
+        }
+        if key.len() < MIN_SECRET_LEN {
+            return Err(WebhookError::SecretTooShort);
         }
         Ok(Self {
             key: Arc::new(SecretBox::new(key.into_boxed_slice())),
@@ -418,7 +434,10 @@ fn parse_signatures<'a>(
     // Room for a few bytes more than a signature, so that a longer value decodes (and is
     // refused for its length) instead of failing for want of space.
     let mut buffer = [0_u8; SIGNATURE_LEN + 4];
-    for entry in entries.filter(|e| !e.is_empty()) {
+    for (index, entry) in entries.filter(|e| !e.is_empty()).enumerate() {
+        if index >= MAX_SIGNATURES {
+            return Err(WebhookError::TooManySignatures);
+        }
         let Some((version, signature)) = entry.split_once(',') else {
             continue;
         };
@@ -574,6 +593,14 @@ mod tests {
             WebhookError::EmptySecret
         );
         assert_eq!(
+            WebhookSecret::from_bytes(vec![9; MIN_SECRET_LEN - 1]).unwrap_err(),
+            WebhookError::SecretTooShort
+        );
+        assert_eq!(
+            WebhookSecret::new("whsec_AAAA").unwrap_err(),
+            WebhookError::SecretTooShort
+        );
+        assert_eq!(
             WebhookVerifier::with_secrets([]).unwrap_err(),
             WebhookError::NoSecret
         );
@@ -612,7 +639,7 @@ mod tests {
     #[test]
     fn rotation_and_multiple_signatures() {
         let old = WebhookSecret::new(SECRET).unwrap();
-        let new = WebhookSecret::from_bytes(b"a brand new key".to_vec()).unwrap();
+        let new = WebhookSecret::from_bytes(b"a brand new key, 24 bytes".to_vec()).unwrap();
         let rotated = WebhookVerifier::new(new.clone()).add_secret(old.clone());
         // Signed with the old key only.
         rotated
@@ -641,7 +668,7 @@ mod tests {
 
     #[test]
     fn ids_that_cannot_be_headers_are_refused() {
-        let secret = WebhookSecret::from_bytes(vec![1]).unwrap();
+        let secret = WebhookSecret::from_bytes(vec![1; MIN_SECRET_LEN]).unwrap();
         for id in ["", "msg\n1", " msg", "msg_å"] {
             assert_eq!(
                 signature_headers(&secret, id, TIMESTAMP, BODY).unwrap_err(),
@@ -649,6 +676,19 @@ mod tests {
                 "{id:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_number_of_signatures_is_bounded() {
+        let many = vec!["v1,AAAA"; MAX_SIGNATURES].join(" ");
+        let h = headers(ID, &TIMESTAMP.to_string(), &format!("{many} {SIGNATURE}"));
+        assert_eq!(
+            verifier().verify_at(&h, BODY, at(TIMESTAMP)).unwrap_err(),
+            WebhookError::TooManySignatures
+        );
+        let within = vec!["v1,AAAA"; MAX_SIGNATURES - 1].join(" ");
+        let h = headers(ID, &TIMESTAMP.to_string(), &format!("{within} {SIGNATURE}"));
+        verifier().verify_at(&h, BODY, at(TIMESTAMP)).unwrap();
     }
 
     #[test]
@@ -660,7 +700,7 @@ mod tests {
 
     #[test]
     fn non_utf8_bodies_are_verified_as_bytes() {
-        let secret = WebhookSecret::from_bytes(vec![1, 2, 3]).unwrap();
+        let secret = WebhookSecret::from_bytes(vec![3; 24]).unwrap();
         let body = [0xff, 0xfe, 0x00, 0x80];
         let h = signature_headers(&secret, "msg_bin", TIMESTAMP, &body).unwrap();
         WebhookVerifier::new(secret)

@@ -56,7 +56,7 @@ fn header_byte() -> impl Strategy<Value = u8> {
 fn signature_entry() -> impl Strategy<Value = String> {
     prop_oneof![
         (
-            prop::collection::vec(any::<u8>(), 1..16),
+            prop::collection::vec(any::<u8>(), 16..24),
             "[ -~]{0,12}",
             any::<i64>()
         )
@@ -216,6 +216,7 @@ proptest! {
                         | WebhookError::TimestampInFuture { .. }
                         | WebhookError::NoSupportedSignature
                         | WebhookError::MalformedSignature
+                        | WebhookError::TooManySignatures
                         | WebhookError::SignatureMismatch
                 ),
                 "unexpected {:?}",
@@ -226,7 +227,7 @@ proptest! {
 
     #[test]
     fn signed_deliveries_verify_and_any_tampering_is_a_mismatch(
-        key in prop::collection::vec(any::<u8>(), 1..80),
+        key in prop::collection::vec(any::<u8>(), 16..80),
         id in webhook_id(),
         skew in -300_i64..=300,
         body in prop::collection::vec(any::<u8>(), 1..2_048),
@@ -266,8 +267,8 @@ proptest! {
 
     #[test]
     fn the_signature_is_bound_to_the_key(
-        key in prop::collection::vec(any::<u8>(), 1..64),
-        other in prop::collection::vec(any::<u8>(), 1..64),
+        key in prop::collection::vec(any::<u8>(), 16..64),
+        other in prop::collection::vec(any::<u8>(), 16..64),
         id in webhook_id(),
         body in prop::collection::vec(any::<u8>(), 0..256),
     ) {
@@ -296,6 +297,7 @@ proptest! {
             Ok(secret) => {
                 let encoded = raw.strip_prefix("whsec_").unwrap_or(&raw);
                 prop_assert!(!encoded.is_empty());
+                prop_assert!(encoded.len() >= 20, "at least 16 bytes, base64: {}", encoded);
                 // The whsec_ form gives back the same key.
                 let whsec = secret.to_whsec();
                 let again = WebhookSecret::new(whsec.expose_secret()).expect("round trip");
@@ -303,7 +305,12 @@ proptest! {
                 prop_assert_eq!(format!("{secret:?}"), "WebhookSecret([REDACTED])");
             }
             Err(error) => prop_assert!(
-                matches!(error, WebhookError::EmptySecret | WebhookError::InvalidSecret),
+                matches!(
+                    error,
+                    WebhookError::EmptySecret
+                        | WebhookError::InvalidSecret
+                        | WebhookError::SecretTooShort
+                ),
                 "unexpected {:?}",
                 error
             ),

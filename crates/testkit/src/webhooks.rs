@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn variants_fail_for_the_right_reason() {
-        let secret = WebhookSecret::from_bytes(b"k".to_vec()).unwrap();
+        let secret = WebhookSecret::from_bytes(b"a test key of 24 bytes..".to_vec()).unwrap();
         let fixture = WebhookFixture::new(secret.clone(), "{\"a\":1}").id("msg_x");
         let verifier = WebhookVerifier::new(secret);
         let verify = |r: WebhookRequest| verifier.verify(&r.headers, &r.body);

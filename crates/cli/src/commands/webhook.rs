@@ -313,6 +313,10 @@ mod tests {
         assert!(!err.to_string().contains("base64!"), "{err}");
         assert_eq!(err.code(), Code::InvalidInput);
         assert!(verifier(&[" , ".to_owned()]).is_err());
-        verifier(&["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,whsec_c2VjcmV0".to_owned()]).unwrap();
+        verifier(&[
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,whsec_c2Vjb25kIGtleSBvZiAyNCBieXRlcyEh"
+                .to_owned(),
+        ])
+        .unwrap();
     }
 }
