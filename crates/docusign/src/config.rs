@@ -193,15 +193,7 @@ impl DocuSignBuilder {
             .with_user_id(required(ENV_USER_ID)?);
         builder = match (get(ENV_PRIVATE_KEY_FILE), get(ENV_PRIVATE_KEY)) {
             (Some(path), _) => builder.with_private_key_file(path),
-            (None, Some(pem)) => {
-                // A PEM kept on one line, as some secret stores want it.
-                let pem = if pem.contains('\n') {
-                    pem
-                } else {
-                    pem.replace("\\n", "\n")
-                };
-                builder.with_private_key_pem(pem)
-            }
+            (None, Some(pem)) => builder.with_private_key_pem(pem),
             (None, None) => {
                 return Err(Error::invalid_request(
                     ENV_PRIVATE_KEY_FILE,
@@ -267,7 +259,8 @@ impl DocuSignBuilder {
         self
     }
 
-    /// The integration key's RSA private key, as PEM text (PKCS#1 or PKCS#8).
+    /// The integration key's RSA private key, as PEM text (PKCS#1 or PKCS#8); a PEM written on
+    /// one line with `\n` for its line breaks is accepted too.
     #[must_use]
     pub fn with_private_key_pem(mut self, pem: impl Into<String>) -> Self {
         self.private_key = Some(KeySource::Pem(Arc::new(SecretString::from(pem.into()))));
@@ -382,7 +375,16 @@ impl DocuSignBuilder {
                     format!("is required ({ENV_PRIVATE_KEY_FILE} or {ENV_PRIVATE_KEY})"),
                 )));
             }
-            Some(KeySource::Pem(pem)) => PrivateKey::from_pem(pem.expose_secret().as_bytes()),
+            Some(KeySource::Pem(pem)) => {
+                let pem = pem.expose_secret();
+                if pem.contains('\n') {
+                    PrivateKey::from_pem(pem.as_bytes())
+                } else {
+                    // A PEM kept on one line, as environment variables and some secret stores
+                    // want it, with `\n` for each line break (a PEM holds no backslash).
+                    PrivateKey::from_pem(pem.replace("\\n", "\n").as_bytes())
+                }
+            }
             Some(KeySource::File(path)) => {
                 let pem = std::fs::read(path).map_err(|e| {
                     invalid(Error::invalid_request(
