@@ -22,7 +22,7 @@ macro_rules! exit_codes {
 /// The end of `--help` for commands that talk to a provider.
 const PROVIDER_HELP: &str = concat!(
     "Configuration: --set and --provider override --config <file.toml>, which replaces the
-environment (SIGNING_PROVIDER, HEYSIGN_*, LEAP_SIGN_*). See docs/cli.md.
+environment (SIGNING_PROVIDER, DOCUSIGN_*, HEYSIGN_*, LEAP_SIGN_*). See docs/cli.md.
 
 ",
     exit_codes!()
@@ -71,7 +71,8 @@ pub(crate) enum Command {
 /// Which provider to talk to, and its settings.
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct ProviderArgs {
-    /// `heysign`, `leap-sign` or `memory`; overrides SIGNING_PROVIDER and the config file.
+    /// `docusign`, `heysign`, `leap-sign` or `memory`; overrides SIGNING_PROVIDER and the config
+    /// file.
     #[arg(long, value_name = "NAME")]
     pub(crate) provider: Option<String>,
 
@@ -230,6 +231,8 @@ pub(crate) struct EmulateArgs {
 /// The providers `signing emulate` can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum EmulatedProvider {
+    /// DocuSign eSignature REST API v2.1 (its auth host and its API host).
+    Docusign,
     /// HeySign API v1.
     Heysign,
     /// LEAP Sign.

@@ -14,7 +14,7 @@ use signing::{ENV_PROVIDER, Error, ErrorKind, ProviderConfig, SigningProvider, e
 use crate::args::ProviderArgs;
 
 /// The providers the tool is built with.
-pub(crate) const PROVIDERS: [&str; 3] = ["heysign", "leap-sign", "memory"];
+pub(crate) const PROVIDERS: [&str; 4] = ["docusign", "heysign", "leap-sign", "memory"];
 
 /// Builds the provider the arguments and the process environment select.
 pub(crate) fn provider(args: &ProviderArgs) -> Result<Arc<dyn SigningProvider>, Error> {
@@ -179,9 +179,15 @@ mod tests {
         let err = resolve(&args(None, &[]), vars(&[])).unwrap_err();
         assert!(err.to_string().contains("no provider chosen"), "{err}");
 
+        let err = resolve(&args(Some("adobe-sign"), &[]), vars(&[])).unwrap_err();
+        assert!(
+            err.to_string().contains("`adobe-sign` is not a provider"),
+            "{err}"
+        );
+
         let err = resolve(&args(Some("docusign"), &[]), vars(&[])).unwrap_err();
         assert!(
-            err.to_string().contains("`docusign` is not a provider"),
+            err.to_string().contains("DOCUSIGN_INTEGRATION_KEY"),
             "{err}"
         );
 

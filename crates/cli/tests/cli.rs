@@ -214,15 +214,15 @@ async fn bad_input_is_one_line_with_exit_code_2() {
                 "--signer",
                 ada,
                 "--provider",
-                "docusign",
+                "adobe-sign",
             ],
             &memory,
-            "`docusign` is not a provider",
+            "`adobe-sign` is not a provider",
         ),
         (
             &["send", "--document", &pdf, "--signer", ada],
-            &env(&[("SIGNING_PROVIDER", "docusign")]),
-            "`docusign` is not a provider",
+            &env(&[("SIGNING_PROVIDER", "adobe-sign")]),
+            "`adobe-sign` is not a provider",
         ),
         (
             &[
@@ -237,7 +237,7 @@ async fn bad_input_is_one_line_with_exit_code_2() {
             &memory,
             "colour",
         ),
-        (&["emulate", "docusign"], &memory, "docusign"),
+        (&["emulate", "adobe-sign"], &memory, "adobe-sign"),
     ];
     let runs = cases.iter().map(|(args, env, _)| run(args, env));
     let outcomes = futures_util::future::join_all(runs).await;
@@ -788,6 +788,62 @@ async fn emulate_prints_the_variables_that_reach_it() {
     assert_eq!(lines[0]["status"], "sent");
     assert_eq!(lines.last().expect("a last line")["status"], "completed");
 
+    emulator.kill().await.expect("stop the emulator");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn docusign_is_a_provider_and_an_emulator() {
+    let dir = scratch("emulate-docusign");
+    let pdf = write(&dir, "nda.pdf", PDF);
+    let mut emulator = command(&["emulate", "docusign", "--auto-sign", "0.3"], &Env::new())
+        .spawn()
+        .expect("spawn");
+    let vars = read_exports(&mut emulator, 6).await;
+    let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "SIGNING_PROVIDER",
+            "DOCUSIGN_AUTH_URL",
+            "DOCUSIGN_INTEGRATION_KEY",
+            "DOCUSIGN_USER_ID",
+            "DOCUSIGN_PRIVATE_KEY",
+            "DOCUSIGN_HMAC_KEYS"
+        ]
+    );
+    let sent = run(
+        &[
+            "--json",
+            "send",
+            "--provider",
+            "docusign",
+            "--document",
+            &pdf,
+            "--signer",
+            "Ada <ada@example.com>",
+            "--signer",
+            "Bob <bob@example.com>",
+            "--ordered",
+        ],
+        &vars,
+    )
+    .await
+    .json_lines();
+    assert_eq!(sent[0]["status"], "sent");
+    let id = sent[0]["id"].as_str().expect("an id").to_owned();
+    // DocuSign allows one read every 15 minutes, so `--wait` would wait that long: read once
+    // the emulator has signed.
+    let mut status = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let lines = run(&["--json", "status", &id], &vars).await.json_lines();
+        status = lines[0]["status"].as_str().unwrap_or_default().to_owned();
+        if status == "completed" {
+            break;
+        }
+    }
+    assert_eq!(status, "completed");
     emulator.kill().await.expect("stop the emulator");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,6 +1,6 @@
 //! One API call, described once and sent as many times as its [`Repeat`] allows.
 
-use http::{HeaderValue, Method};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::Serialize;
 use signing_core::Result;
 use url::Url;
@@ -34,6 +34,7 @@ pub struct Request {
     pub(crate) operation: &'static str,
     pub(crate) authenticated: bool,
     pub(crate) accept: HeaderValue,
+    pub(crate) headers: HeaderMap,
     pub(crate) max_response_bytes: Option<usize>,
 }
 
@@ -48,6 +49,7 @@ impl Request {
             operation,
             authenticated: true,
             accept: HeaderValue::from_static("application/json"),
+            headers: HeaderMap::new(),
             max_response_bytes: None,
         }
     }
@@ -88,6 +90,17 @@ impl Request {
     #[must_use]
     pub fn accept(mut self, accept: &'static str) -> Self {
         self.accept = HeaderValue::from_static(accept);
+        self
+    }
+
+    /// Sends `name: value` with every attempt (a credential obtained outside the transport's
+    /// [`Auth`](crate::Auth), such as the bearer token a token source has just fetched). Mark a
+    /// secret value [sensitive](HeaderValue::set_sensitive): `Debug` and the tracing spans then
+    /// never show it. The transport's own credential, `Accept` and `Content-Type` take
+    /// precedence over a header of the same name.
+    #[must_use]
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
         self
     }
 

@@ -312,29 +312,43 @@ impl Transport {
         request: &Request,
         credential: &Credential<'_>,
     ) -> Result<reqwest::Response, Failure> {
+        // The request's own headers first; what the transport sets replaces a header of the
+        // same name rather than being sent next to it.
+        let mut headers = request.headers.clone();
+        headers.insert(ACCEPT, request.accept.clone());
+        match credential {
+            Credential::None => {}
+            Credential::Header(name, value) => {
+                headers.insert((*name).clone(), (*value).clone());
+            }
+            Credential::Token(token) => {
+                headers.insert(AUTHORIZATION, token.authorization().clone());
+            }
+        }
         let mut builder = self
             .inner
             .client
             .request(request.method.clone(), request.url.clone())
-            .timeout(self.inner.timeout)
-            .header(ACCEPT, request.accept.clone());
-        builder = match credential {
-            Credential::None => builder,
-            Credential::Header(name, value) => builder.header(*name, *value),
-            Credential::Token(token) => builder.header(AUTHORIZATION, token.authorization()),
-        };
+            .timeout(self.inner.timeout);
         builder = match &request.body {
-            Body::Empty => builder,
-            Body::Json(bytes) => builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(bytes.clone()),
-            Body::Form(bytes) => builder
-                .header(
+            Body::Empty => builder.headers(headers),
+            Body::Json(bytes) => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                builder.headers(headers).body(bytes.clone())
+            }
+            Body::Form(bytes) => {
+                headers.insert(
                     CONTENT_TYPE,
                     HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
-                .body(bytes.clone()),
-            Body::Multipart(source) => builder.multipart(source.form().map_err(Failure::unsent)?),
+                );
+                builder.headers(headers).body(bytes.clone())
+            }
+            Body::Multipart(source) => {
+                headers.remove(CONTENT_TYPE);
+                builder
+                    .headers(headers)
+                    .multipart(source.form().map_err(Failure::unsent)?)
+            }
         };
         builder.send().await.map_err(|e| {
             let error = transport_error(request.operation, "sending the request", e);

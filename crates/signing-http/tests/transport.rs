@@ -428,3 +428,44 @@ async fn connect_errors_are_retried_even_for_creates() {
     let err = transport(Auth::None).send(&once).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_request_header_is_sent_and_the_transports_own_headers_replace_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&server)
+        .await;
+    let mut bearer = http::HeaderValue::from_static("Bearer fresh");
+    bearer.set_sensitive(true);
+    let request = request(&server, Method::GET, Repeat::Safe)
+        .unauthenticated()
+        .header(http::header::AUTHORIZATION, bearer)
+        .header(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("text/plain"),
+        );
+    assert!(!format!("{request:?}").contains("fresh"));
+    transport(Auth::None).send(&request).await.unwrap();
+    let key = signing_core::SecretString::from("key-1");
+    let with_key =
+        Auth::api_key("api_key", http::HeaderName::from_static("x-api-key"), &key).unwrap();
+    let keyed = self::request(&server, Method::GET, Repeat::Safe).header(
+        http::HeaderName::from_static("x-api-key"),
+        http::HeaderValue::from_static("from-the-request"),
+    );
+    transport(with_key).send(&keyed).await.unwrap();
+
+    let received = server.received_requests().await.unwrap();
+    let values = |i: usize, name: &str| -> Vec<String> {
+        received[i]
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(values(0, "authorization"), ["Bearer fresh"]);
+    assert_eq!(values(0, "accept"), ["application/json"]);
+    assert_eq!(values(1, "x-api-key"), ["key-1"]);
+}

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer};
 use signing_core::{Error, Result, SecretString, SigningProvider};
 
-/// The environment variable naming the provider (`heysign`, `leap-sign` or `memory`).
+/// The environment variable naming the provider (`docusign`, `heysign`, `leap-sign` or
+/// `memory`).
 pub const ENV_PROVIDER: &str = "SIGNING_PROVIDER";
 
 /// Which provider to use, and its settings.
@@ -37,6 +38,9 @@ pub const ENV_PROVIDER: &str = "SIGNING_PROVIDER";
 #[serde(tag = "provider", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ProviderConfig {
+    /// DocuSign eSignature REST API v2.1 (feature `docusign`).
+    #[serde(rename = "docusign")]
+    DocuSign(DocuSignConfig),
     /// HeySign API v1 (feature `heysign`).
     #[serde(rename = "heysign")]
     HeySign(HeySignConfig),
@@ -44,6 +48,43 @@ pub enum ProviderConfig {
     LeapSign(LeapSignConfig),
     /// The in-memory provider (feature `testkit`).
     Memory(MemoryConfig),
+}
+
+/// DocuSign settings; the environment variables are those of `DocuSignBuilder::from_env`.
+///
+/// The key is `private_key` (PEM text) or `private_key_file` (a path), one of the two.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct DocuSignConfig {
+    /// `DOCUSIGN_INTEGRATION_KEY`: the integration key (client id).
+    pub integration_key: String,
+    /// `DOCUSIGN_USER_ID`: the id of the user the integration acts as.
+    pub user_id: String,
+    /// `DOCUSIGN_ACCOUNT_ID`: the account; the user's default one when unset.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// `DOCUSIGN_PRIVATE_KEY`: the RSA private key as PEM text.
+    #[serde(default)]
+    pub private_key: Option<SecretString>,
+    /// `DOCUSIGN_PRIVATE_KEY_FILE`: the path of the RSA private key's PEM file.
+    #[serde(default)]
+    pub private_key_file: Option<String>,
+    /// `DOCUSIGN_ENVIRONMENT`: `demo` (the default) or `production`.
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// `DOCUSIGN_AUTH_URL`: the auth host, to point it elsewhere (a local emulator).
+    #[serde(default)]
+    pub auth_url: Option<String>,
+    /// `DOCUSIGN_HMAC_KEYS`: the Connect HMAC keys, separated by spaces or commas.
+    #[serde(default)]
+    pub hmac_keys: Option<SecretString>,
+    /// `DOCUSIGN_REDIRECT_URI`: a redirect URI of the integration key, for the consent URL.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// Per-request timeout in seconds.
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub timeout_secs: Option<u64>,
 }
 
 /// HeySign settings; the environment variables are those of `HeySignBuilder::from_env`.
@@ -118,6 +159,17 @@ pub struct MemoryConfig {
 /// ```
 pub fn env_keys(provider: &str) -> &'static [(&'static str, &'static str)] {
     match provider {
+        "docusign" => &[
+            ("integration_key", "DOCUSIGN_INTEGRATION_KEY"),
+            ("user_id", "DOCUSIGN_USER_ID"),
+            ("account_id", "DOCUSIGN_ACCOUNT_ID"),
+            ("private_key", "DOCUSIGN_PRIVATE_KEY"),
+            ("private_key_file", "DOCUSIGN_PRIVATE_KEY_FILE"),
+            ("environment", "DOCUSIGN_ENVIRONMENT"),
+            ("auth_url", "DOCUSIGN_AUTH_URL"),
+            ("hmac_keys", "DOCUSIGN_HMAC_KEYS"),
+            ("redirect_uri", "DOCUSIGN_REDIRECT_URI"),
+        ],
         "heysign" => &[
             ("client_id", "HEYSIGN_CLIENT_ID"),
             ("client_secret", "HEYSIGN_CLIENT_SECRET"),
@@ -186,7 +238,10 @@ impl ProviderConfig {
     /// Like [`from_env`](Self::from_env), reading variables through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let provider = var(ENV_PROVIDER).ok_or_else(|| {
-            Error::invalid_request(ENV_PROVIDER, "set it to `heysign`, `leap-sign` or `memory`")
+            Error::invalid_request(
+                ENV_PROVIDER,
+                "set it to `docusign`, `heysign`, `leap-sign` or `memory`",
+            )
         })?;
         let keys = env_keys(&provider);
         let mut map = BTreeMap::from([("provider".to_owned(), provider.clone())]);
@@ -206,9 +261,10 @@ impl ProviderConfig {
         })
     }
 
-    /// The provider's name: `heysign`, `leap-sign` or `memory`.
+    /// The provider's name: `docusign`, `heysign`, `leap-sign` or `memory`.
     pub fn provider_name(&self) -> &'static str {
         match self {
+            Self::DocuSign(_) => "docusign",
             Self::HeySign(_) => "heysign",
             Self::LeapSign(_) => "leap-sign",
             Self::Memory(_) => "memory",
@@ -219,6 +275,7 @@ impl ProviderConfig {
     /// [`InvalidRequest`](signing_core::ErrorKind::InvalidRequest) naming the feature.
     pub fn build(&self) -> Result<Arc<dyn SigningProvider>> {
         match self {
+            Self::DocuSign(config) => config.build(),
             Self::HeySign(config) => config.build(),
             Self::LeapSign(config) => config.build(),
             Self::Memory(config) => config.build(),
@@ -228,7 +285,12 @@ impl ProviderConfig {
 
 // Always compiled so its wording is tested whichever features the tests run with.
 #[cfg_attr(
-    all(feature = "heysign", feature = "leap-sign", feature = "testkit"),
+    all(
+        feature = "docusign",
+        feature = "heysign",
+        feature = "leap-sign",
+        feature = "testkit"
+    ),
     allow(dead_code)
 )]
 fn feature_off(provider: &str, feature: &str) -> Error {
@@ -238,6 +300,59 @@ fn feature_off(provider: &str, feature: &str) -> Error {
             "the `{provider}` provider is not compiled in: enable the `{feature}` feature of the `signing` crate"
         ),
     )
+}
+
+impl DocuSignConfig {
+    #[cfg(feature = "docusign")]
+    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
+        use signing_core::ExposeSecret;
+        use std::time::Duration;
+
+        let mut builder = docusign::DocuSignBuilder::new()
+            .with_integration_key(&self.integration_key)
+            .with_user_id(&self.user_id);
+        builder = match (&self.private_key, &self.private_key_file) {
+            (Some(pem), None) => builder.with_private_key_pem(pem.expose_secret()),
+            (None, Some(path)) => builder.with_private_key_file(path),
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid_request(
+                    "private_key",
+                    "give `private_key` or `private_key_file`, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::invalid_request(
+                    "private_key_file",
+                    "a DocuSign integration needs its RSA private key: set `private_key_file` or `private_key`",
+                ));
+            }
+        };
+        if let Some(account) = &self.account_id {
+            builder = builder.with_account_id(account);
+        }
+        if let Some(environment) = &self.environment {
+            builder = builder.with_environment(environment.parse()?);
+        }
+        if let Some(url) = &self.auth_url {
+            builder = builder.with_auth_url(url);
+        }
+        if let Some(keys) = &self.hmac_keys {
+            builder =
+                builder.with_hmac_keys(signing_core::webhook::secret_list(keys.expose_secret()));
+        }
+        if let Some(uri) = &self.redirect_uri {
+            builder = builder.with_redirect_uri(uri);
+        }
+        if let Some(secs) = self.timeout_secs {
+            builder = builder.with_timeout(Duration::from_secs(secs));
+        }
+        Ok(Arc::new(builder.build()?))
+    }
+
+    #[cfg(not(feature = "docusign"))]
+    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
+        Err(feature_off("docusign", "docusign"))
+    }
 }
 
 impl HeySignConfig {
@@ -405,6 +520,25 @@ fn bool_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D:
 impl fmt::Debug for ProviderConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::DocuSign(config) => f
+                .debug_struct("DocuSign")
+                .field("integration_key", &config.integration_key)
+                .field("user_id", &config.user_id)
+                .field("account_id", &config.account_id)
+                .field(
+                    "private_key",
+                    &config.private_key.as_ref().map(|_| "[REDACTED]"),
+                )
+                .field("private_key_file", &config.private_key_file)
+                .field("environment", &config.environment)
+                .field("auth_url", &config.auth_url)
+                .field(
+                    "hmac_keys",
+                    &config.hmac_keys.as_ref().map(|_| "[REDACTED]"),
+                )
+                .field("redirect_uri", &config.redirect_uri)
+                .field("timeout_secs", &config.timeout_secs)
+                .finish(),
             Self::HeySign(config) => f
                 .debug_struct("HeySign")
                 .field("client_id", &config.client_id)
@@ -449,6 +583,25 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "invalid `provider`: the `memory` provider is not compiled in: enable the `testkit` feature of the `signing` crate"
+        );
+    }
+
+    #[test]
+    #[cfg(not(feature = "docusign"))]
+    fn docusign_without_its_feature_is_refused() {
+        let config = ProviderConfig::from_map([
+            ("provider", "docusign"),
+            ("integration_key", "ik"),
+            ("user_id", "user"),
+            ("private_key_file", "key.pem"),
+        ])
+        .unwrap();
+        assert!(
+            config
+                .build()
+                .unwrap_err()
+                .to_string()
+                .contains("`docusign` feature")
         );
     }
 

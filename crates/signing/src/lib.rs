@@ -7,6 +7,7 @@
 //!
 //! | feature | provider | module |
 //! |---|---|---|
+//! | `docusign` | DocuSign eSignature REST API v2.1 | `signing::docusign` |
 //! | `heysign` | HeySign API v1 | `signing::heysign` |
 //! | `leap-sign` | LEAP Sign (Documill Leap) | `signing::leap_sign` |
 //! | `testkit` | the in-memory provider `memory`, mocks, emulators, conformance suite | `signing::testkit` |
@@ -42,10 +43,15 @@
 mod config;
 
 pub use config::{
-    ENV_PROVIDER, HeySignConfig, LeapSignConfig, MemoryConfig, ProviderConfig, env_keys,
-    parse_name_email, parse_party,
+    DocuSignConfig, ENV_PROVIDER, HeySignConfig, LeapSignConfig, MemoryConfig, ProviderConfig,
+    env_keys, parse_name_email, parse_party,
 };
 pub use signing_core::*;
+
+/// The DocuSign eSignature REST API v2.1 adapter.
+#[cfg(feature = "docusign")]
+#[cfg_attr(docsrs, doc(cfg(feature = "docusign")))]
+pub use docusign;
 
 /// The HeySign API v1 adapter.
 #[cfg(feature = "heysign")]

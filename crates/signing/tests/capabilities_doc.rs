@@ -67,7 +67,22 @@ fn describe(caps: &Capabilities) -> BTreeMap<&'static str, String> {
 #[test]
 fn the_capability_matrix_matches_the_code() {
     let table = table();
+    let pem = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            signing::testkit::emulator::docusign::DocuSignEmulator::start()
+                .await
+                .private_key_pem()
+        });
     let providers = [
+        ProviderConfig::from_map([
+            ("provider", "docusign"),
+            ("integration_key", "ik"),
+            ("user_id", "user"),
+            ("private_key", pem),
+        ]),
         ProviderConfig::from_map([
             ("provider", "heysign"),
             ("client_id", "id"),

@@ -50,8 +50,10 @@ fn every_provider_parses_from_toml() {
 
 #[test]
 fn bad_configuration_is_a_clear_error() {
+    let err = ProviderConfig::from_toml_str("provider = \"adobe-sign\"").unwrap_err();
+    assert!(err.to_string().contains("adobe-sign"), "{err}");
     let err = ProviderConfig::from_toml_str("provider = \"docusign\"").unwrap_err();
-    assert!(err.to_string().contains("docusign"), "{err}");
+    assert!(err.to_string().contains("integration_key"), "{err}");
     let err =
         ProviderConfig::from_toml_str("provider = \"heysign\"\nclient_id = \"x\"").unwrap_err();
     assert!(err.to_string().contains("client_secret"), "{err}");
@@ -86,9 +88,102 @@ fn the_environment_uses_the_adapters_variable_names() {
     assert_eq!(field(&err), "SIGNING_PROVIDER");
 }
 
+/// The private key of the DocuSign emulator's test key pair.
+fn docusign_pem() -> &'static str {
+    static PEM: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                signing::testkit::emulator::docusign::DocuSignEmulator::start()
+                    .await
+                    .private_key_pem()
+            })
+    })
+}
+
+#[test]
+fn docusign_is_configured_by_its_keys_and_variables() {
+    let toml = format!(
+        "provider = \"docusign\"\nintegration_key = \"ik\"\nuser_id = \"user\"\naccount_id = \"acc\"\nprivate_key = \"\"\"\n{}\"\"\"\nenvironment = \"production\"\nhmac_keys = \"connect-key-1, connect-key-2\"\ntimeout_secs = \"9\"\n",
+        docusign_pem()
+    );
+    let config = ProviderConfig::from_toml_str(&toml).unwrap();
+    assert_eq!(config.provider_name(), "docusign");
+    let debug = format!("{config:?}");
+    assert!(
+        !debug.contains("PRIVATE KEY") && !debug.contains("connect-key"),
+        "{debug}"
+    );
+    assert_eq!(config.build().unwrap().name(), "docusign");
+
+    let dir = std::env::temp_dir().join(format!("signing-docusign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_file = dir.join("key.pem");
+    std::fs::write(&key_file, docusign_pem()).unwrap();
+    let file = key_file.to_string_lossy().into_owned();
+    let vars: HashMap<&str, &str> = HashMap::from([
+        ("SIGNING_PROVIDER", "docusign"),
+        ("DOCUSIGN_INTEGRATION_KEY", "ik"),
+        ("DOCUSIGN_USER_ID", "user"),
+        ("DOCUSIGN_PRIVATE_KEY_FILE", file.as_str()),
+        ("DOCUSIGN_ENVIRONMENT", "demo"),
+        ("DOCUSIGN_AUTH_URL", "http://127.0.0.1:9"),
+        ("DOCUSIGN_HMAC_KEYS", "k1 k2"),
+    ]);
+    let config = ProviderConfig::from_vars(|name| vars.get(name).map(|v| (*v).to_owned())).unwrap();
+    let signing::ProviderConfig::DocuSign(docusign) = &config else {
+        panic!("{config:?}");
+    };
+    assert_eq!(docusign.private_key_file.as_deref(), Some(file.as_str()));
+    assert_eq!(docusign.auth_url.as_deref(), Some("http://127.0.0.1:9"));
+    config.build().unwrap();
+
+    // Plain http only to this machine; an unknown environment; no key; both keys.
+    for (key, value) in [
+        ("auth_url", "http://account-d.docusign.com"),
+        ("environment", "staging"),
+    ] {
+        let config = ProviderConfig::from_map([
+            ("provider", "docusign"),
+            ("integration_key", "ik"),
+            ("user_id", "user"),
+            ("private_key_file", file.as_str()),
+            (key, value),
+        ])
+        .unwrap();
+        assert_eq!(field(&config.build().unwrap_err()), key, "{value}");
+    }
+    let without_key = ProviderConfig::from_map([
+        ("provider", "docusign"),
+        ("integration_key", "ik"),
+        ("user_id", "user"),
+    ])
+    .unwrap();
+    assert_eq!(field(&without_key.build().unwrap_err()), "private_key_file");
+    let both = ProviderConfig::from_map([
+        ("provider", "docusign"),
+        ("integration_key", "ik"),
+        ("user_id", "user"),
+        ("private_key_file", file.as_str()),
+        ("private_key", docusign_pem()),
+    ])
+    .unwrap();
+    assert_eq!(field(&both.build().unwrap_err()), "private_key");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn every_compiled_provider_builds_as_a_trait_object() {
     let configs = [
+        ProviderConfig::from_map([
+            ("provider", "docusign"),
+            ("integration_key", "ik"),
+            ("user_id", "user"),
+            ("private_key", docusign_pem()),
+        ]),
         ProviderConfig::from_map([
             ("provider", "heysign"),
             ("client_id", "id"),

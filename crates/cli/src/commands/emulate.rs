@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
+use signing::testkit::emulator::docusign::DocuSignEmulator;
 use signing::testkit::emulator::heysign::HeySignEmulator;
 use signing::testkit::emulator::leap_sign::LeapSignEmulator;
 use tokio::time::Instant;
@@ -61,8 +62,10 @@ pub(crate) async fn run(args: &EmulateArgs, out: Output) -> Result<(), CliError>
     .map_err(|e| CliError::new(Code::Failure, format!("cannot wait for Ctrl-C: {e}")))
 }
 
-/// A running emulator of either provider.
+/// A running emulator of one provider.
+#[allow(clippy::enum_variant_names)] // The providers' names.
 enum Emulator {
+    DocuSign(DocuSignEmulator),
     HeySign(HeySignEmulator),
     LeapSign(LeapSignEmulator),
 }
@@ -70,6 +73,7 @@ enum Emulator {
 impl Emulator {
     async fn start(provider: EmulatedProvider) -> Self {
         match provider {
+            EmulatedProvider::Docusign => Self::DocuSign(DocuSignEmulator::start().await),
             EmulatedProvider::Heysign => Self::HeySign(HeySignEmulator::start().await),
             EmulatedProvider::LeapSign => Self::LeapSign(LeapSignEmulator::start().await),
         }
@@ -77,6 +81,7 @@ impl Emulator {
 
     fn label(&self) -> &'static str {
         match self {
+            Self::DocuSign(_) => "DocuSign",
             Self::HeySign(_) => "HeySign",
             Self::LeapSign(_) => "LEAP Sign",
         }
@@ -85,6 +90,18 @@ impl Emulator {
     /// The variables `ProviderConfig::from_env` reads, pointing at this emulator.
     fn vars(&self) -> Vec<(&'static str, String)> {
         match self {
+            Self::DocuSign(emu) => vec![
+                ("SIGNING_PROVIDER", "docusign".to_owned()),
+                ("DOCUSIGN_AUTH_URL", emu.auth_url()),
+                ("DOCUSIGN_INTEGRATION_KEY", emu.integration_key().to_owned()),
+                ("DOCUSIGN_USER_ID", emu.user_id().to_owned()),
+                // The emulator's test key, on one line (`\n` for each line break).
+                (
+                    "DOCUSIGN_PRIVATE_KEY",
+                    emu.private_key_pem().trim_end().replace('\n', "\\n"),
+                ),
+                ("DOCUSIGN_HMAC_KEYS", emu.hmac_keys().join(",")),
+            ],
             Self::HeySign(emu) => vec![
                 ("SIGNING_PROVIDER", "heysign".to_owned()),
                 ("HEYSIGN_API_URL", emu.api_url()),
@@ -104,19 +121,21 @@ impl Emulator {
 
     /// The ids of envelopes sent and waiting for signatures.
     fn open_envelopes(&self) -> Vec<String> {
-        let (items, id_key, open) = match self {
-            Self::HeySign(emu) => (emu.agreements(), "id", "Pending"),
-            Self::LeapSign(emu) => (emu.projects(), "projectId", "IN_PROGRESS"),
+        let (items, id_key, open): (Vec<Value>, &str, &[&str]) = match self {
+            Self::DocuSign(emu) => (emu.envelopes(), "envelopeId", &["sent", "delivered"]),
+            Self::HeySign(emu) => (emu.agreements(), "id", &["Pending"]),
+            Self::LeapSign(emu) => (emu.projects(), "projectId", &["IN_PROGRESS"]),
         };
         items
             .iter()
-            .filter(|item| item["status"] == open)
+            .filter(|item| item["status"].as_str().is_some_and(|s| open.contains(&s)))
             .filter_map(|item| item[id_key].as_str().map(str::to_owned))
             .collect()
     }
 
     fn sign_all(&self, id: &str) -> Result<(), String> {
         match self {
+            Self::DocuSign(emu) => emu.sign_all(id).map_err(|e| e.to_string()),
             Self::HeySign(emu) => emu.sign_all(id).map_err(|e| e.to_string()),
             Self::LeapSign(emu) => emu.sign_all(id).map_err(|e| e.to_string()),
         }

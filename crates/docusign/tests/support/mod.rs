@@ -1,0 +1,143 @@
+//! A DocuSign adapter wired to a local emulator and a local Connect receiver.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::routing::post;
+use bytes::Bytes;
+use docusign::{DocuSign, DocuSignBuilder};
+use http::HeaderMap;
+use signing_core::{
+    EnvelopeId, Error, NewEnvelopeBuilder, Result, RetryPolicy, SigningProvider, WebhookRequest,
+};
+use signing_testkit::SignerAction;
+use signing_testkit::conformance::Harness;
+use signing_testkit::emulator::docusign::DocuSignEmulator;
+use tokio::sync::{Mutex, mpsc};
+
+/// Collects what DocuSign's Connect POSTs to the application.
+pub struct Receiver {
+    pub url: String,
+    rx: Mutex<mpsc::UnboundedReceiver<WebhookRequest>>,
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let app = Router::new().route(
+            "/connect",
+            post(move |headers: HeaderMap, body: Bytes| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(WebhookRequest::new(headers, body).with_path("/connect"));
+                    "ok"
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/connect", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            url,
+            rx: Mutex::new(rx),
+        }
+    }
+
+    pub async fn next(&self, timeout: Duration) -> Option<WebhookRequest> {
+        tokio::time::timeout(timeout, self.rx.lock().await.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
+/// Fast retries, so fault tests stay quick.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(50))
+}
+
+/// A builder pointed at `emulator`, with its key and HMAC keys, and fast retries.
+pub fn builder(emulator: &DocuSignEmulator) -> DocuSignBuilder {
+    DocuSignBuilder::new()
+        .with_auth_url(emulator.auth_url())
+        .with_integration_key(emulator.integration_key())
+        .with_user_id(emulator.user_id())
+        .with_private_key_pem(emulator.private_key_pem())
+        .with_hmac_keys(emulator.hmac_keys().iter().cloned())
+        .with_retry(fast_retries())
+}
+
+/// The emulator's refusal as the error a person's action would meet.
+pub fn refused(e: impl std::fmt::Display) -> Error {
+    Error::invalid_state(e.to_string())
+}
+
+/// The emulator, the application's Connect receiver, and the adapter under test as `P`: the
+/// concrete `DocuSign`, or `dyn SigningProvider`.
+pub struct DocuSignHarness<P: ?Sized = DocuSign> {
+    pub emulator: DocuSignEmulator,
+    pub receiver: Receiver,
+    pub provider: Box<P>,
+}
+
+impl DocuSignHarness<DocuSign> {
+    pub async fn start() -> Self {
+        Self::start_as(Box::new).await
+    }
+}
+
+impl<P: SigningProvider + ?Sized> DocuSignHarness<P> {
+    pub async fn start_as(wrap: fn(DocuSign) -> Box<P>) -> Self {
+        Self::start_with(DocuSignEmulator::start().await, wrap).await
+    }
+
+    pub async fn start_with(emulator: DocuSignEmulator, wrap: fn(DocuSign) -> Box<P>) -> Self {
+        let receiver = Receiver::start().await;
+        let provider = builder(&emulator).build().unwrap();
+        Self {
+            emulator,
+            receiver,
+            provider: wrap(provider),
+        }
+    }
+}
+
+#[async_trait]
+impl<P: SigningProvider + ?Sized> Harness for DocuSignHarness<P> {
+    type Provider = P;
+
+    fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    async fn act(&self, id: &EnvelopeId, email: &str, action: SignerAction) -> Result<()> {
+        let id = id.as_str();
+        match action {
+            SignerAction::View => self.emulator.view(id, email),
+            SignerAction::Sign => self.emulator.sign(id, email),
+            _ => self.emulator.decline(id, email, "I do not agree."),
+        }
+        .map_err(refused)
+    }
+
+    async fn next_webhook(&self, timeout: Duration) -> Option<WebhookRequest> {
+        self.receiver.next(timeout).await
+    }
+
+    fn requests_seen(&self) -> usize {
+        self.emulator.requests().len()
+    }
+
+    /// Every envelope of the suite reports to the receiver through its own Connect
+    /// notification.
+    fn customize(&self, builder: NewEnvelopeBuilder) -> NewEnvelopeBuilder {
+        builder
+            .callback_url(self.receiver.url.clone())
+            .allow_insecure_loopback_callback(true)
+    }
+}
