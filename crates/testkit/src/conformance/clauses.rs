@@ -91,7 +91,8 @@ pub async fn send_then_get_agree<H: Harness>(harness: &H) -> Outcome {
 }
 
 /// A document the provider cannot take is refused as an invalid request naming the document,
-/// before any request is made.
+/// before any request is made: one of no recognised format already by the builder, one over the
+/// provider's size limit by `send`.
 pub async fn invalid_requests_are_refused_naming_the_field<H: Harness>(harness: &H) -> Outcome {
     let tag = unique();
     let provider = harness.provider();
@@ -108,13 +109,16 @@ pub async fn invalid_requests_are_refused_naming_the_field<H: Harness>(harness: 
             .expect("valid request")
     };
 
-    let not_a_document = refused_document(Document::new(
-        "notes.pdf",
-        &b"plain text that only claims to be a PDF"[..],
-    ));
-    let err = provider
-        .send(&not_a_document)
-        .await
+    let err = harness
+        .customize(
+            NewEnvelope::builder()
+                .document(Document::new(
+                    "notes.pdf",
+                    &b"plain text that only claims to be a PDF"[..],
+                ))
+                .signers([signer(0, &tag)]),
+        )
+        .build()
         .expect_err("unrecognised document");
     assert_kind(
         &err,
