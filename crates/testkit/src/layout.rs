@@ -4,9 +4,31 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+/// The adapter skeleton of `docs/architecture.md` ("Adding a provider"): each module and the
+/// modules it may import from, lowest first.
+pub const SKELETON: [(&str, &[&str]); 8] = [
+    ("wire", &[]),
+    ("error", &["wire"]),
+    ("auth", &["wire", "error"]),
+    ("client", &["wire", "error", "auth"]),
+    ("mapping", &["wire", "error"]),
+    ("webhook", &["wire", "error", "mapping"]),
+    (
+        "provider",
+        &["wire", "error", "auth", "client", "mapping", "webhook"],
+    ),
+    (
+        "config",
+        &[
+            "wire", "error", "auth", "client", "mapping", "webhook", "provider",
+        ],
+    ),
+];
+
 /// The crate-internal imports of each top-level module of the crate whose `src` is `src_dir`:
-/// module name to the modules it names through `crate::<module>`. The crate root (`lib.rs`),
-/// which only declares and re-exports, is left out.
+/// module name to the modules it names through `crate::<module>` or `crate::{<module>, ...}`.
+/// Comment lines (doc links among them) are not imports. The crate root (`lib.rs`), which only
+/// declares and re-exports, is left out.
 ///
 /// # Panics
 ///
@@ -27,19 +49,46 @@ pub fn module_imports(src_dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let code: String = text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let imports = graph.entry(module.clone()).or_default();
-        for (i, _) in text.match_indices("crate::") {
-            let name: String = text[i + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            let is_module = name.chars().next().is_some_and(char::is_lowercase);
-            if is_module && name != module {
+        for name in imported_modules(&code) {
+            if name != module {
                 imports.insert(name);
             }
         }
     }
     graph
+}
+
+/// The modules `code` names below `crate::`.
+fn imported_modules(code: &str) -> BTreeSet<String> {
+    let is_module = |name: &str| name.chars().next().is_some_and(char::is_lowercase);
+    let mut found = BTreeSet::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let group = &group[..group.find('}').unwrap_or(group.len())];
+            for part in group.split(',') {
+                let name = part.trim().split("::").next().unwrap_or_default();
+                if is_module(name) {
+                    found.insert(name.to_owned());
+                }
+            }
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if is_module(&name) {
+            found.insert(name);
+        }
+    }
+    found
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -90,18 +139,28 @@ pub fn formatted_paths(src_dir: &Path) -> Vec<String> {
     found
 }
 
-/// Checks an adapter's source against the skeleton's rules: its modules import one way (no
-/// cycle), and no URL path is formatted from strings.
+/// Checks an adapter's source against the skeleton's rules: each module of [`SKELETON`] imports
+/// only the modules below it, no import cycle exists (modules outside the skeleton included),
+/// and no URL path is formatted from strings.
 ///
 /// # Panics
 ///
-/// With the cycle or the offending lines.
+/// With the import out of place, the cycle or the offending lines.
 pub fn assert_adapter_layout(src_dir: &Path) {
     let graph = module_imports(src_dir);
     assert!(
         graph.contains_key("client") && graph.contains_key("provider"),
         "an adapter has `client` and `provider` modules: {graph:?}"
     );
+    for (module, allowed) in SKELETON {
+        for imported in graph.get(module).into_iter().flatten() {
+            let in_skeleton = SKELETON.iter().any(|(m, _)| m == imported);
+            assert!(
+                allowed.contains(&imported.as_str()) || !in_skeleton,
+                "`{module}` imports `{imported}`, which is not below it in the adapter skeleton"
+            );
+        }
+    }
     assert_eq!(find_cycle(&graph), None, "{graph:#?}");
     assert_eq!(formatted_paths(src_dir), Vec::<String>::new());
 }
@@ -192,6 +251,50 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].ends_with("client.rs:1: let a = format!(\"{base}/v1/{id}\");"));
+    }
+
+    #[test]
+    fn imports_are_read_from_paths_and_groups_not_comments() {
+        let found = imported_modules(
+            "use crate::wire::X;\nuse crate::{error::P, mapping, Thing};\nlet _ = crate::client::Y;",
+        );
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            ["client", "error", "mapping", "wire"]
+        );
+    }
+
+    #[test]
+    fn the_skeleton_is_the_one_the_architecture_doc_shows() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let doc = crate::doc_table::read_doc(&root, "docs/architecture.md");
+        let rows = crate::doc_table::table_after(&doc, Some("## Adding a provider"))
+            .expect("the skeleton's table");
+        let documented: Vec<(String, BTreeSet<String>)> = rows
+            .iter()
+            .map(|row| {
+                let file = row["file"]
+                    .trim_matches('`')
+                    .trim_end_matches(".rs")
+                    .to_owned();
+                let imports = row["imports from"]
+                    .split(',')
+                    .map(|m| m.trim().trim_matches('`').to_owned())
+                    .filter(|m| !m.is_empty() && !m.contains(' ') && !m.starts_with('('))
+                    .collect();
+                (file, imports)
+            })
+            .collect();
+        let skeleton: Vec<(String, BTreeSet<String>)> = SKELETON
+            .iter()
+            .map(|(m, allowed)| {
+                (
+                    (*m).to_owned(),
+                    allowed.iter().map(|a| (*a).to_owned()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(documented, skeleton);
     }
 
     #[test]
