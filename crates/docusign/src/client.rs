@@ -10,7 +10,7 @@ use futures_util::TryStreamExt;
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use signing_core::{Error, ErrorKind, RawJson, Result};
+use signing_core::{DocumentFormat, Error, ErrorKind, RawJson, Result};
 use signing_http::paging::{self, DEFAULT_MAX_PAGES, Page};
 use signing_http::{Answer, Repeat, Request, TokenCache, Transport, settle};
 use time::OffsetDateTime;
@@ -167,7 +167,12 @@ impl DocuSignClient {
             .await?
             .accept("application/pdf")
             .max_response_bytes(MAX_DOWNLOAD_BYTES);
-        Ok(self.transport.send(&request).await?.body)
+        let answer = self.transport.send(&request).await?;
+        // DocuSign hands every document out as a PDF; anything else is not the document.
+        if DocumentFormat::sniff(&answer.body) != Some(DocumentFormat::Pdf) {
+            return Err(answer.unexpected("the answer is not a PDF document"));
+        }
+        Ok(answer.body)
     }
 }
 
@@ -457,8 +462,11 @@ impl Envelopes<'_> {
         done: impl Fn(&Envelope) -> bool,
     ) -> Result<()> {
         let attempted = self.client.transport.send_tracked(request).await;
+        // The answer is a JSON summary: success is never reported on one nobody can read.
         let attempted = signing_http::Attempted {
-            result: attempted.result.map(drop),
+            result: attempted
+                .result
+                .and_then(|answer| answer.json::<serde::de::IgnoredAny>().map(drop)),
             after_ambiguous_failure: attempted.after_ambiguous_failure,
         };
         settle(

@@ -308,7 +308,7 @@ async fn connect_messages_verify_under_rotated_keys_and_keep_their_id_when_redel
     let request = NewEnvelope::builder()
         .document(Document::new("a.pdf", &b"%PDF-1.7 a"[..]))
         .signer(Signer::new("Ada", "ada@example.com"))
-        .callback_url(h.receiver.url.clone())
+        .callback_url(h.receiver.url(support::CONNECT))
         .allow_insecure_loopback_callback(true)
         .build()
         .unwrap();

@@ -139,7 +139,7 @@ async fn every_body_the_adapter_sends_follows_the_specification() {
         .cc("records@example.com")
         .metadata("customer", "42")
         .reference("order-7")
-        .callback_url(h.receiver.url.clone())
+        .callback_url(h.receiver.url(support::CONNECT))
         .allow_insecure_loopback_callback(true)
         .build()
         .unwrap();

@@ -283,10 +283,18 @@ async fn run(op: Op, heysign: &HeySign, id: Option<&EnvelopeId>) -> Result<Optio
     }
 }
 
-/// One row against a fresh emulator: an envelope sent when the operation needs one, the fault
-/// in place, the operation timed, and the counts once the emulator has finished any delayed
-/// request.
-async fn measure(spec: Spec, http: &reqwest::Client) -> Measured {
+/// A row's emulator and provider, with an envelope sent when the operation needs one and the
+/// fault in place.
+struct Prepared {
+    spec: Spec,
+    emulator: HeySignEmulator,
+    heysign: HeySign,
+    sent: Option<EnvelopeId>,
+    requests_before: usize,
+    tokens_before: usize,
+}
+
+async fn prepare(spec: Spec, http: &reqwest::Client) -> Prepared {
     let emulator = HeySignEmulator::start().await;
     let heysign = provider(&emulator, http);
     let route = spec.op.route();
@@ -301,8 +309,27 @@ async fn measure(spec: Spec, http: &reqwest::Client) -> Measured {
         Some(case) => emulator.inject(route, case.fault(), spec.times),
         None => emulator.expire_tokens(),
     }
-    let requests_before = route_count(&emulator, route);
-    let tokens_before = emulator.token_requests();
+    Prepared {
+        requests_before: route_count(&emulator, route),
+        tokens_before: emulator.token_requests(),
+        spec,
+        emulator,
+        heysign,
+        sent,
+    }
+}
+
+/// Runs the row's operation, timed, and counts once the emulator has finished any delayed
+/// request.
+async fn act(prepared: Prepared) -> Measured {
+    let Prepared {
+        spec,
+        emulator,
+        heysign,
+        sent,
+        requests_before,
+        tokens_before,
+    } = prepared;
     let started = Instant::now();
     let result = run(spec.op, &heysign, sent.as_ref()).await;
     let elapsed = started.elapsed();
@@ -333,7 +360,7 @@ async fn measure(spec: Spec, http: &reqwest::Client) -> Measured {
             &spec.fault_label(),
             &spec.times.to_string(),
             &outcome,
-            route_count(&emulator, route) - requests_before,
+            route_count(&emulator, spec.op.route()) - requests_before,
             emulator.token_requests() - tokens_before,
             envelopes,
         ),
@@ -430,7 +457,8 @@ async fn the_fault_matrix_holds_and_matches_the_doc() {
     let mut measured = measure_all(
         &specs,
         |spec| spec.case.is_some_and(Case::waits),
-        |spec| measure(spec, &http),
+        |spec| prepare(spec, &http),
+        act,
     )
     .await;
     measured.extend(webhook_rows(&http).await);

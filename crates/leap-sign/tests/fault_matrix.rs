@@ -259,10 +259,18 @@ async fn run(
     }
 }
 
-/// One row against a fresh emulator: a project (and its callback) when the operation needs
-/// one, the fault in place, the operation timed, and the counts once the emulator has finished
-/// any delayed request.
-async fn measure(spec: Spec, http: &reqwest::Client) -> Measured {
+/// A row's emulator and adapter, with a project (and its callback) when the operation needs one,
+/// and the fault in place.
+struct Prepared {
+    spec: Spec,
+    emu: LeapSignEmulator,
+    leap: LeapSign,
+    sent: Option<EnvelopeId>,
+    callback: Option<WebhookRequest>,
+    requests_before: usize,
+}
+
+async fn prepare(spec: Spec, http: &reqwest::Client) -> Prepared {
     let emu = LeapSignEmulator::start().await;
     let leap = adapter(&emu, http);
     let sent = match spec.op {
@@ -280,7 +288,28 @@ async fn measure(spec: Spec, http: &reqwest::Client) -> Measured {
     };
     let route = spec.op.route();
     emu.inject(route, spec.case.fault(), spec.times);
-    let requests_before = emu.request_count(route);
+    Prepared {
+        requests_before: emu.request_count(route),
+        spec,
+        emu,
+        leap,
+        sent,
+        callback,
+    }
+}
+
+/// Runs the row's operation, timed, and counts once the emulator has finished any delayed
+/// request.
+async fn act(prepared: Prepared) -> Measured {
+    let Prepared {
+        spec,
+        emu,
+        leap,
+        sent,
+        callback,
+        requests_before,
+    } = prepared;
+    let route = spec.op.route();
     let started = Instant::now();
     let result = run(spec.op, &leap, sent.as_ref(), callback.as_ref()).await;
     let elapsed = started.elapsed();
@@ -416,7 +445,8 @@ async fn the_fault_matrix_holds_and_matches_the_doc() {
     let mut measured = measure_all(
         &specs,
         |spec| spec.case.waits(),
-        |spec| measure(spec, &http),
+        |spec| prepare(spec, &http),
+        act,
     )
     .await;
     measured.extend(unfaulted_rows(&http).await);

@@ -171,25 +171,35 @@ pub struct Measured {
     pub elapsed: Duration,
 }
 
-/// Measures every row: rows whose `waits` is true run together, the others one after the other
-/// (they are quick, and alone they measure cleanly). Results come back in the rows' order.
-pub async fn measure_all<R, F, Fut>(
+/// Measures every row in two steps: `prepare` (start an emulator, set up what the operation
+/// needs, inject the fault) and `act` (run the operation, count). Rows whose `waits` is true are
+/// all prepared first, one after the other, then act together, so their waits overlap while no
+/// set-up competes with them; the other rows are prepared and act one after the other (they are
+/// quick, and alone they measure cleanly). Results come back in the rows' order.
+pub async fn measure_all<R, P, Prep, PrepFut, Act, ActFut>(
     rows: &[R],
     waits: impl Fn(&R) -> bool,
-    measure: F,
+    prepare: Prep,
+    act: Act,
 ) -> Vec<Measured>
 where
     R: Clone,
-    F: Fn(R) -> Fut,
-    Fut: Future<Output = Measured>,
+    Prep: Fn(R) -> PrepFut,
+    PrepFut: Future<Output = P>,
+    Act: Fn(P) -> ActFut,
+    ActFut: Future<Output = Measured>,
 {
     let mut measured: Vec<Option<Measured>> = rows.iter().map(|_| None).collect();
     for (i, row) in rows.iter().enumerate().filter(|(_, row)| !waits(row)) {
-        measured[i] = Some(measure(row.clone()).await);
+        measured[i] = Some(act(prepare(row.clone()).await).await);
     }
-    let waiting: Vec<usize> = (0..rows.len()).filter(|i| waits(&rows[*i])).collect();
-    let results = join_all(waiting.iter().map(|i| measure(rows[*i].clone()))).await;
-    for (i, result) in waiting.into_iter().zip(results) {
+    let mut waiting = Vec::new();
+    for (i, row) in rows.iter().enumerate().filter(|(_, row)| waits(row)) {
+        waiting.push((i, prepare(row.clone()).await));
+    }
+    let indices: Vec<usize> = waiting.iter().map(|(i, _)| *i).collect();
+    let results = join_all(waiting.into_iter().map(|(_, prepared)| act(prepared))).await;
+    for (i, result) in indices.into_iter().zip(results) {
         measured[i] = Some(result);
     }
     measured.into_iter().flatten().collect()

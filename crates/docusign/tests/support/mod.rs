@@ -5,54 +5,18 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::Router;
-use axum::routing::post;
-use bytes::Bytes;
 use docusign::{DocuSign, DocuSignBuilder};
-use http::HeaderMap;
 use signing_core::{
     EnvelopeId, Error, NewEnvelopeBuilder, Result, RetryPolicy, SigningProvider, WebhookRequest,
 };
 use signing_testkit::SignerAction;
 use signing_testkit::conformance::Harness;
 use signing_testkit::emulator::docusign::DocuSignEmulator;
-use tokio::sync::{Mutex, mpsc};
 
-/// Collects what DocuSign's Connect POSTs to the application.
-pub struct Receiver {
-    pub url: String,
-    rx: Mutex<mpsc::UnboundedReceiver<WebhookRequest>>,
-}
+pub use signing_testkit::receiver::Receiver;
 
-impl Receiver {
-    pub async fn start() -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let app = Router::new().route(
-            "/connect",
-            post(move |headers: HeaderMap, body: Bytes| {
-                let tx = tx.clone();
-                async move {
-                    let _ = tx.send(WebhookRequest::new(headers, body).with_path("/connect"));
-                    "ok"
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/connect", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self {
-            url,
-            rx: Mutex::new(rx),
-        }
-    }
-
-    pub async fn next(&self, timeout: Duration) -> Option<WebhookRequest> {
-        tokio::time::timeout(timeout, self.rx.lock().await.recv())
-            .await
-            .ok()
-            .flatten()
-    }
-}
+/// Where the application receives Connect messages.
+pub const CONNECT: &str = "/connect";
 
 /// Fast retries, so fault tests stay quick.
 pub fn fast_retries() -> RetryPolicy {
@@ -137,7 +101,7 @@ impl<P: SigningProvider + ?Sized> Harness for DocuSignHarness<P> {
     /// notification.
     fn customize(&self, builder: NewEnvelopeBuilder) -> NewEnvelopeBuilder {
         builder
-            .callback_url(self.receiver.url.clone())
+            .callback_url(self.receiver.url(CONNECT))
             .allow_insecure_loopback_callback(true)
     }
 }
