@@ -6,15 +6,26 @@
 //! The emulators share one server: every request is recorded as a [`RecordedRequest`], and a
 //! [`Fault`] can be queued per route to exercise a client's error handling (status codes, rate
 //! limits, delays, malformed or truncated bodies, dropped connections).
+//!
+//! The HeySign and LEAP Sign emulators also take an [`AnswerMode`]: the answers the project
+//! assumed (the default), only what the provider's documents promise, or a seeded variant of
+//! what the documents leave open (see [`mode`]).
 
 mod clock;
 mod fault;
+#[cfg(any(feature = "heysign", feature = "leap-sign"))]
+// Each emulator uses a part of the shape vocabulary (only HeySign has documented fields, only
+// LEAP arrays of objects); with one of them alone the rest is unused.
+#[cfg_attr(not(all(feature = "heysign", feature = "leap-sign")), allow(dead_code))]
+pub mod mode;
 mod net;
 mod server;
 mod tokens;
 mod urlencoded;
 
 pub use fault::{Fault, FaultPlan, RecordedRequest};
+#[cfg(any(feature = "heysign", feature = "leap-sign"))]
+pub use mode::{AnswerMode, Variation, VariationKind};
 pub use server::RequestLog;
 
 #[cfg(feature = "docusign")]

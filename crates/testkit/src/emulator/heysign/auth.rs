@@ -13,6 +13,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::answers;
 use super::problem::ApiError;
 use super::state::Shared;
 use crate::emulator::tokens::IssuedTokens;
@@ -101,6 +102,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
                 "expires_in": shared.tokens.lifetime().as_secs(),
                 "token_type": "Bearer",
             });
+            let body = shared.mode().render(&answers::TOKEN, body);
             let mut response = axum::Json(body).into_response();
             response
                 .headers_mut()

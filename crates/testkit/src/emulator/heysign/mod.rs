@@ -10,6 +10,13 @@
 //! Signees cannot sign over the API; a test plays their part with
 //! [`sign`](HeySignEmulator::sign) and [`sign_all`](HeySignEmulator::sign_all).
 //!
+//! What the emulator sends (API answers and webhook bodies) follows its [`AnswerMode`]: by
+//! default every field the project assumed; with [`HeySignEmulatorBuilder::answer_mode`] or
+//! [`HeySignEmulator::set_answer_mode`], only what the documents promise, or a seeded variant of
+//! what they leave open. The control handle's views ([`agreement`](HeySignEmulator::agreement),
+//! [`agreements`](HeySignEmulator::agreements), [`signees_of`](HeySignEmulator::signees_of))
+//! always show the assumed shape. See [`mode`](crate::emulator::mode) for the details.
+//!
 //! # Example
 //!
 //! ```
@@ -71,6 +78,7 @@
 //! - A scheduled agreement is never published (there is no scheduler), and submitting it after
 //!   its publish date is a validation error.
 
+mod answers;
 mod auth;
 mod clock;
 mod error;
@@ -90,10 +98,12 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
+pub use answers::WEBHOOK_SECRET_FIELDS;
 pub use error::EmulatorError;
 pub use route::Route;
 pub use webhooks::WebhookDelivery;
 
+use super::mode::{AnswerMode, Variation};
 use super::server::{self, RequestLog, RunningServer};
 use super::{Fault, FaultPlan, RecordedRequest};
 use auth::Tokens;
@@ -122,6 +132,7 @@ pub struct HeySignEmulatorBuilder {
     client_id: String,
     client_secret: String,
     token_lifetime: Duration,
+    answer_mode: AnswerMode,
 }
 
 impl Default for HeySignEmulatorBuilder {
@@ -130,6 +141,7 @@ impl Default for HeySignEmulatorBuilder {
             client_id: DEFAULT_CLIENT_ID.to_owned(),
             client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            answer_mode: AnswerMode::Assumed,
         }
     }
 }
@@ -153,6 +165,13 @@ impl HeySignEmulatorBuilder {
         self
     }
 
+    /// How the emulator words what it sends (default [`AnswerMode::Assumed`]); requests are
+    /// checked the same way in every mode.
+    pub fn answer_mode(mut self, mode: AnswerMode) -> Self {
+        self.answer_mode = mode;
+        self
+    }
+
     /// Starts the emulator on two loopback ports.
     ///
     /// # Panics
@@ -161,7 +180,7 @@ impl HeySignEmulatorBuilder {
     pub async fn start(self) -> HeySignEmulator {
         let (dispatcher, deliveries) = Dispatcher::start();
         let tokens = Tokens::new(self.client_id, self.client_secret, self.token_lifetime);
-        let shared = Arc::new(Shared::new(tokens, dispatcher));
+        let shared = Arc::new(Shared::new(tokens, dispatcher, self.answer_mode));
         let faults = FaultPlan::default();
         let log = RequestLog::default();
         let api = server::serve(
@@ -203,7 +222,7 @@ impl HeySignEmulator {
         Self::builder().start().await
     }
 
-    /// A builder for an emulator with other credentials or token lifetime.
+    /// A builder for an emulator with other credentials, token lifetime or answer mode.
     pub fn builder() -> HeySignEmulatorBuilder {
         HeySignEmulatorBuilder::default()
     }
@@ -255,12 +274,32 @@ impl HeySignEmulator {
         self.shared.tokens.expire_all();
     }
 
-    /// The agreement `id` as `GET /v1/agreements/{id}` returns it in `data`.
+    /// How the emulator words what it sends now.
+    pub fn answer_mode(&self) -> AnswerMode {
+        self.shared.mode()
+    }
+
+    /// Words every answer and webhook body from now on as `mode` says; a webhook takes the
+    /// mode of the moment its event happens.
+    pub fn set_answer_mode(&self, mode: AnswerMode) {
+        self.shared.set_mode(mode);
+    }
+
+    /// Every change the current answer mode makes to the assumed answers, object by object:
+    /// empty in [`AnswerMode::Assumed`], the fields left out in
+    /// [`AnswerMode::DocumentedOnly`], the seed's choices in [`AnswerMode::Variant`]. Print it
+    /// when a test fails in a variant.
+    pub fn variations(&self) -> Vec<Variation> {
+        self.shared.mode().variations(&answers::ALL)
+    }
+
+    /// The agreement `id` as `GET /v1/agreements/{id}` returns it in `data` in
+    /// [`AnswerMode::Assumed`], whatever the current mode.
     pub fn agreement(&self, id: &str) -> Option<Value> {
         self.shared.read(|store| store.agreement_value(id))
     }
 
-    /// Every agreement, deleted ones included, in creation order.
+    /// Every agreement, deleted ones included, in creation order, in the assumed shape.
     pub fn agreements(&self) -> Vec<Value> {
         self.shared.read(|store| {
             store
@@ -271,7 +310,8 @@ impl HeySignEmulator {
         })
     }
 
-    /// The signees of the agreement `agreement_id`, in the order they were added.
+    /// The signees of the agreement `agreement_id`, in the order they were added, in the
+    /// assumed shape.
     pub fn signees_of(&self, agreement_id: &str) -> Vec<Value> {
         self.shared.read(|store| store.signees_of(agreement_id))
     }

@@ -24,6 +24,7 @@ use super::model::{
 use super::problem::ApiError;
 use super::webhooks::{self, Dispatcher, Event};
 use crate::emulator::clock::Clock;
+use crate::emulator::mode::{AnswerMode, ModeCell};
 
 /// Everything the routes and the test controls share.
 #[derive(Debug)]
@@ -31,15 +32,26 @@ pub(super) struct Shared {
     store: Mutex<Store>,
     pub(super) tokens: Tokens,
     dispatcher: Dispatcher,
+    mode: ModeCell,
 }
 
 impl Shared {
-    pub(super) fn new(tokens: Tokens, dispatcher: Dispatcher) -> Self {
+    pub(super) fn new(tokens: Tokens, dispatcher: Dispatcher, mode: AnswerMode) -> Self {
         Self {
             store: Mutex::new(Store::new()),
             tokens,
             dispatcher,
+            mode: ModeCell::new(mode),
         }
+    }
+
+    /// How answers and webhook bodies are worded now.
+    pub(super) fn mode(&self) -> AnswerMode {
+        self.mode.get()
+    }
+
+    pub(super) fn set_mode(&self, mode: AnswerMode) {
+        self.mode.set(mode);
     }
 
     /// Runs `read` on the data.
@@ -47,12 +59,14 @@ impl Shared {
         read(&self.lock())
     }
 
-    /// Runs `change` on the data, then queues the webhook deliveries of the events it caused.
+    /// Runs `change` on the data, then queues the webhook deliveries of the events it caused,
+    /// worded in the current answer mode.
     pub(super) fn write<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
         let mut store = self.lock();
         let result = change(&mut store);
+        let mode = self.mode();
         for event in std::mem::take(&mut store.events) {
-            self.dispatcher.dispatch(&store.webhooks, &event);
+            self.dispatcher.dispatch(&store.webhooks, &event, mode);
         }
         result
     }

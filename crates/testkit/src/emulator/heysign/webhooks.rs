@@ -17,8 +17,10 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+use super::answers;
 use super::clock;
 use super::model::Webhook;
+use crate::emulator::mode::AnswerMode;
 
 /// Every event the API sends.
 pub(super) const EVENTS: [&str; 9] = [
@@ -150,18 +152,20 @@ impl Dispatcher {
         (Self { queue, log }, worker)
     }
 
-    /// Queues `event` for every webhook in `webhooks` subscribed to it. All of them get the same
-    /// message id and body.
-    pub(super) fn dispatch(&self, webhooks: &[Webhook], event: &Event) {
+    /// Queues `event` for every webhook in `webhooks` subscribed to it, worded as `mode` says.
+    /// All of them get the same message id and body.
+    pub(super) fn dispatch(&self, webhooks: &[Webhook], event: &Event, mode: AnswerMode) {
         let message_id = format!("msg_{}", Uuid::new_v4().simple());
-        let body = Bytes::from(
+        let data = mode.render(answers::event_shape(event.kind), event.data.clone());
+        let body = mode.render(
+            &answers::WEBHOOK_BODY,
             json!({
                 "type": event.kind,
                 "timestamp": clock::format(event.at),
-                "data": event.data,
-            })
-            .to_string(),
+                "data": data,
+            }),
         );
+        let body = Bytes::from(body.to_string());
         for webhook in webhooks.iter().filter(|webhook| webhook.wants(event.kind)) {
             // The worker only stops when the emulator is dropped, and then nobody is left to
             // observe a lost delivery.

@@ -1,8 +1,9 @@
 //! The `signTasksCompletedCallbackUrl`: checking it at launch and calling it on completion.
 //!
 //! The real callback is unauthenticated and its body is not published; the emulator sends
-//! `{"projectId": "<id>", "status": "COMPLETED"}` with `content-type: application/json`, once,
-//! and records every attempt so tests can look at exactly what was sent.
+//! `{"projectId": "<id>", "status": "COMPLETED"}` (worded as the answer mode says) with
+//! `content-type: application/json`, once, and records every attempt so tests can look at
+//! exactly what was sent.
 
 use crate::emulator::net::{is_https_or_loopback, is_loopback};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,7 +16,9 @@ use reqwest::Url;
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
 
+use super::answers;
 use super::state::Completion;
+use crate::emulator::mode::AnswerMode;
 
 /// How long one delivery attempt may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -73,12 +76,14 @@ impl Callbacks {
         }
     }
 
-    /// Calls the completion's URL in the background (one attempt) and records the outcome.
-    pub(crate) fn deliver(self: &Arc<Self>, completion: Completion) {
+    /// Calls the completion's URL in the background (one attempt), with the body worded as
+    /// `mode` says, and records the outcome.
+    pub(crate) fn deliver(self: &Arc<Self>, completion: Completion, mode: AnswerMode) {
         let body = serde_json::json!({
             "projectId": completion.project_id,
             "status": "COMPLETED",
         });
+        let body = mode.render(&answers::CALLBACK, body);
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let delivery = CallbackDelivery {

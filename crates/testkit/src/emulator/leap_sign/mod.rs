@@ -23,6 +23,14 @@
 //! receiver (the emulator only ever calls loopback URLs; others are recorded, not called).
 //! Faults are injected per [`Route`] and every request is kept for inspection.
 //!
+//! What the emulator sends (launch-new and process data answers, callback bodies) follows its
+//! [`AnswerMode`]: by default every field the project assumed; with
+//! [`LeapSignEmulatorBuilder::answer_mode`] or [`LeapSignEmulator::set_answer_mode`], only the
+//! project id (nothing LEAP sends is documented by name), or a seeded variant that moves the
+//! project id to one of [`PROJECT_ID_FIELDS`] and varies everything else. The control handle's
+//! views ([`project`](LeapSignEmulator::project), [`projects`](LeapSignEmulator::projects))
+//! always show the assumed shape. See [`mode`](crate::emulator::mode) for the details.
+//!
 //! ```
 //! use signing_testkit::emulator::leap_sign::LeapSignEmulator;
 //!
@@ -60,6 +68,7 @@
 //! # }
 //! ```
 
+mod answers;
 mod callback;
 mod document;
 mod error;
@@ -75,11 +84,13 @@ use serde_json::Value;
 use tokio::runtime::Handle;
 
 use super::fault::{Fault, FaultPlan, RecordedRequest};
+use super::mode::{AnswerMode, ModeCell, Variation};
 use super::server::{self, RequestLog, RunningServer};
 use callback::Callbacks;
 use routes::AppState;
 use state::{Completion, Store};
 
+pub use answers::PROJECT_ID_FIELDS;
 pub use callback::CallbackDelivery;
 pub use error::EmulatorError;
 pub use routes::Route;
@@ -102,12 +113,20 @@ pub struct LeapSignEmulator {
 #[derive(Debug, Clone)]
 pub struct LeapSignEmulatorBuilder {
     api_key: String,
+    answer_mode: AnswerMode,
 }
 
 impl LeapSignEmulatorBuilder {
     /// The External API Key the emulator accepts (default [`DEFAULT_API_KEY`]).
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = api_key.into();
+        self
+    }
+
+    /// How the emulator words what it sends (default [`AnswerMode::Assumed`]); requests are
+    /// checked the same way in every mode.
+    pub fn answer_mode(mut self, mode: AnswerMode) -> Self {
+        self.answer_mode = mode;
         self
     }
 
@@ -120,6 +139,7 @@ impl LeapSignEmulatorBuilder {
         let app = AppState {
             api_key: Arc::from(self.api_key),
             store: Arc::new(Mutex::new(Store::default())),
+            mode: Arc::new(ModeCell::new(self.answer_mode)),
         };
         let faults = FaultPlan::default();
         let log = RequestLog::default();
@@ -156,6 +176,7 @@ impl LeapSignEmulator {
     pub fn builder() -> LeapSignEmulatorBuilder {
         LeapSignEmulatorBuilder {
             api_key: DEFAULT_API_KEY.to_owned(),
+            answer_mode: AnswerMode::Assumed,
         }
     }
 
@@ -190,13 +211,32 @@ impl LeapSignEmulator {
         self.log.count(route.as_str())
     }
 
-    /// A project's process data exactly as "get process data" returns it, or `None` if the id is
-    /// unknown or deleted.
+    /// How the emulator words what it sends now.
+    pub fn answer_mode(&self) -> AnswerMode {
+        self.app.mode.get()
+    }
+
+    /// Words every answer and callback from now on as `mode` says. A callback takes the mode
+    /// of the moment its project completes.
+    pub fn set_answer_mode(&self, mode: AnswerMode) {
+        self.app.mode.set(mode);
+    }
+
+    /// Every change the current answer mode makes to the assumed answers, object by object:
+    /// empty in [`AnswerMode::Assumed`], the fields left out in
+    /// [`AnswerMode::DocumentedOnly`], the seed's choices in [`AnswerMode::Variant`]. Print it
+    /// when a test fails in a variant.
+    pub fn variations(&self) -> Vec<Variation> {
+        self.app.mode.get().variations(&answers::ALL)
+    }
+
+    /// A project's process data as "get process data" returns it in [`AnswerMode::Assumed`]
+    /// (whatever the current mode), or `None` if the id is unknown or deleted.
     pub fn project(&self, project_id: &str) -> Option<Value> {
         self.app.lock().project(project_id).map(json::process_data)
     }
 
-    /// The process data of every live project, in creation order.
+    /// The process data of every live project, in creation order, in the assumed shape.
     pub fn projects(&self) -> Vec<Value> {
         self.app
             .lock()
@@ -229,7 +269,7 @@ impl LeapSignEmulator {
 
     fn announce(&self, completion: Option<Completion>) {
         if let Some(completion) = completion {
-            self.callbacks.deliver(completion);
+            self.callbacks.deliver(completion, self.app.mode.get());
         }
     }
 

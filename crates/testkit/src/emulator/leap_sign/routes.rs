@@ -12,9 +12,11 @@ use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 
+use super::answers;
 use super::json;
 use super::multipart::{self, MALFORMED};
 use super::state::{self, CancelError, Store};
+use crate::emulator::mode::ModeCell;
 
 const LAUNCH_NEW: &str = "/api/v1/external/sign-only-api/projects/launch-new";
 const PROCESS_DATA_PREFIX: &str = "/api/v1/external/projects/info-for-sign-only-integrator/";
@@ -76,6 +78,8 @@ fn id_after<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
 pub(crate) struct AppState {
     pub(crate) api_key: Arc<str>,
     pub(crate) store: Arc<Mutex<Store>>,
+    /// How answers are worded; read once per answer.
+    pub(crate) mode: Arc<ModeCell>,
 }
 
 impl AppState {
@@ -166,6 +170,7 @@ async fn launch_new(
     match multipart::read_launch(form).await {
         Ok(launch) => {
             let body = json::process_data(app.lock().launch(launch, state::now()));
+            let body = app.mode.get().render(&answers::PROCESS_DATA, body);
             (StatusCode::OK, axum::Json(body)).into_response()
         }
         Err(refused) => {
@@ -188,7 +193,10 @@ async fn process_data(
     };
     let body = app.lock().project(&project_id).map(json::process_data);
     match body {
-        Some(body) => (StatusCode::OK, axum::Json(body)).into_response(),
+        Some(body) => {
+            let body = app.mode.get().render(&answers::PROCESS_DATA, body);
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
         None => not_found(&project_id),
     }
 }

@@ -7,7 +7,8 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::HeaderMap;
 
-use super::{created, no_content, ok, path_id, wrapped};
+use super::{created, no_content, ok, path_id};
+use crate::emulator::heysign::answers::{self, AGREEMENT};
 use crate::emulator::heysign::clock;
 use crate::emulator::heysign::json::{self, Fields};
 use crate::emulator::heysign::model::{Agreement, DocumentType};
@@ -29,7 +30,11 @@ pub(super) async fn list(
 ) -> Result<Response, ApiError> {
     let query = ListQuery::parse(query.as_deref(), &LIST)?;
     let page = shared.read(|store| query.page(&store.agreements));
-    Ok(ok(page.envelope(KIND)))
+    Ok(ok(answers::list(
+        shared.mode(),
+        &AGREEMENT,
+        page.envelope(KIND),
+    )))
 }
 
 pub(super) async fn create(
@@ -40,7 +45,12 @@ pub(super) async fn create(
     let body = json::parse_body(&headers, &body)?;
     let new = read_new_agreement(&body)?;
     let agreement = shared.write(|store| store.create_agreement(new))?;
-    Ok(created(wrapped(KIND, agreement)))
+    Ok(created(answers::single(
+        shared.mode(),
+        &AGREEMENT,
+        KIND,
+        agreement,
+    )))
 }
 
 pub(super) async fn get(
@@ -51,7 +61,12 @@ pub(super) async fn get(
     let agreement = shared
         .read(|store| store.agreement(&id).map(Agreement::to_json))
         .ok_or_else(|| ApiError::not_found(KIND, &id))?;
-    Ok(ok(wrapped(KIND, agreement)))
+    Ok(ok(answers::single(
+        shared.mode(),
+        &AGREEMENT,
+        KIND,
+        agreement,
+    )))
 }
 
 pub(super) async fn edit(
@@ -79,7 +94,12 @@ pub(super) async fn edit(
     };
     let title = fields.optional_str("title")?.map(str::to_owned);
     let agreement = shared.write(|store| store.edit_agreement(&id, issuer, title))?;
-    Ok(ok(wrapped(KIND, agreement)))
+    Ok(ok(answers::single(
+        shared.mode(),
+        &AGREEMENT,
+        KIND,
+        agreement,
+    )))
 }
 
 pub(super) async fn delete(

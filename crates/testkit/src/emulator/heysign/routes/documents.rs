@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::agreements::read_document;
 use super::{created, no_content, ok, path_id, query_id};
+use crate::emulator::heysign::answers::DOCUMENT;
 use crate::emulator::heysign::json::{self, Fields};
 use crate::emulator::heysign::model::Document;
 use crate::emulator::heysign::paging::{ListQuery, ListSpec};
@@ -38,7 +39,13 @@ pub(super) async fn list(
                 .is_none_or(|id| &document.agreement_id == id)
         }))
     });
-    Ok(ok(Value::Array(page.into_items())))
+    let mode = shared.mode();
+    let items = page
+        .into_items()
+        .into_iter()
+        .map(|document| mode.render(&DOCUMENT, document))
+        .collect();
+    Ok(ok(Value::Array(items)))
 }
 
 pub(super) async fn create(
@@ -51,7 +58,7 @@ pub(super) async fn create(
     let agreement_id = fields.required_id("agreement_id")?;
     let document = read_document(&fields)?;
     let document = shared.write(|store| store.create_document(&agreement_id, document))?;
-    Ok(created(document))
+    Ok(created(shared.mode().render(&DOCUMENT, document)))
 }
 
 pub(super) async fn get(
@@ -62,7 +69,7 @@ pub(super) async fn get(
     let document = shared
         .read(|store| store.document(&id).map(Document::to_json))
         .ok_or_else(|| ApiError::not_found(KIND, &id))?;
-    Ok(ok(document))
+    Ok(ok(shared.mode().render(&DOCUMENT, document)))
 }
 
 pub(super) async fn delete(

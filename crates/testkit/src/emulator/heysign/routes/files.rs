@@ -8,7 +8,8 @@ use bytes::Bytes;
 use http::header;
 use serde_json::Value;
 
-use super::{created, ok, path_id, wrapped};
+use super::{created, ok, path_id};
+use crate::emulator::heysign::answers::{self, FILE};
 use crate::emulator::heysign::json::Object;
 use crate::emulator::heysign::model::File;
 use crate::emulator::heysign::paging::{ListQuery, ListSpec};
@@ -41,7 +42,7 @@ pub(super) async fn list(
                 .is_none_or(|needle| file.name.to_lowercase().contains(needle.as_str()))
         }))
     });
-    Ok(ok(page.envelope(KIND)))
+    Ok(ok(answers::list(shared.mode(), &FILE, page.envelope(KIND))))
 }
 
 pub(super) async fn get(
@@ -52,7 +53,7 @@ pub(super) async fn get(
     let file = shared
         .read(|store| store.file(&id).map(File::to_json))
         .ok_or_else(|| ApiError::not_found(KIND, &id))?;
-    Ok(ok(wrapped(KIND, file)))
+    Ok(ok(answers::single(shared.mode(), &FILE, KIND, file)))
 }
 
 pub(super) async fn upload(
@@ -73,7 +74,7 @@ pub(super) async fn upload(
         .map_err(|rejection| ApiError::bad_request(format!("bad multipart body: {rejection}")))?;
     let new = read_upload(multipart).await?;
     let file = shared.write(|store| store.add_file(new));
-    Ok(created(file))
+    Ok(created(shared.mode().render(&FILE, file)))
 }
 
 /// The uploaded file and its metadata. Parts: `file` (required, once) and `metadata[key]`.

@@ -10,6 +10,10 @@ mod webhooks;
 
 use std::sync::Arc;
 
+use super::auth;
+use super::ids;
+use super::problem::ApiError;
+use super::state::Shared;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
@@ -17,12 +21,6 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use http::StatusCode;
-use serde_json::{Map, Value};
-
-use super::auth;
-use super::ids;
-use super::problem::ApiError;
-use super::state::Shared;
 
 pub(super) use webhooks::check_url as check_webhook_url;
 
@@ -71,21 +69,13 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// A single object in its envelope: `{"data": {...}, "type": kind}`.
-fn wrapped(kind: &str, data: Value) -> Value {
-    let mut envelope = Map::new();
-    envelope.insert("data".to_owned(), data);
-    envelope.insert("type".to_owned(), Value::String(kind.to_owned()));
-    Value::Object(envelope)
-}
-
 /// 200 with a JSON body.
-fn ok(body: Value) -> Response {
+fn ok(body: serde_json::Value) -> Response {
     axum::Json(body).into_response()
 }
 
 /// 201 with a JSON body.
-fn created(body: Value) -> Response {
+fn created(body: serde_json::Value) -> Response {
     (StatusCode::CREATED, axum::Json(body)).into_response()
 }
 

@@ -9,7 +9,8 @@ use http::HeaderMap;
 use serde_json::Value;
 
 use super::agreements::read_email;
-use super::{created, no_content, ok, path_id, query_id, wrapped};
+use super::{created, no_content, ok, path_id, query_id};
+use crate::emulator::heysign::answers::{self, SIGNEE};
 use crate::emulator::heysign::json::{self, Fields, Object};
 use crate::emulator::heysign::model::Signee;
 use crate::emulator::heysign::paging::{ListQuery, ListSpec};
@@ -39,7 +40,11 @@ pub(super) async fn list(
                 .is_none_or(|id| &signee.agreement_id == id)
         }))
     });
-    Ok(ok(page.envelope(KIND)))
+    Ok(ok(answers::list(
+        shared.mode(),
+        &SIGNEE,
+        page.envelope(KIND),
+    )))
 }
 
 pub(super) async fn create(
@@ -66,7 +71,12 @@ pub(super) async fn create(
     }
     let metadata = fields.string_map("metadata")?;
     let signee = shared.write(|store| store.create_signee(&agreement_id, attributes, metadata))?;
-    Ok(created(wrapped(KIND, signee)))
+    Ok(created(answers::single(
+        shared.mode(),
+        &SIGNEE,
+        KIND,
+        signee,
+    )))
 }
 
 pub(super) async fn get(
@@ -77,7 +87,7 @@ pub(super) async fn get(
     let signee = shared
         .read(|store| store.signee(&id).map(Signee::to_json))
         .ok_or_else(|| ApiError::not_found(KIND, &id))?;
-    Ok(ok(wrapped(KIND, signee)))
+    Ok(ok(answers::single(shared.mode(), &SIGNEE, KIND, signee)))
 }
 
 pub(super) async fn edit(
@@ -107,7 +117,7 @@ pub(super) async fn edit(
         }
     }
     let signee = shared.write(|store| store.edit_signee(&id, changes))?;
-    Ok(ok(wrapped(KIND, signee)))
+    Ok(ok(answers::single(shared.mode(), &SIGNEE, KIND, signee)))
 }
 
 pub(super) async fn delete(

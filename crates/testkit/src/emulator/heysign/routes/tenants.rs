@@ -7,7 +7,8 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::HeaderMap;
 
-use super::{created, wrapped};
+use super::created;
+use crate::emulator::heysign::answers::{self, TENANT};
 use crate::emulator::heysign::json::{self, Fields};
 use crate::emulator::heysign::problem::ApiError;
 use crate::emulator::heysign::state::Shared;
@@ -23,5 +24,10 @@ pub(super) async fn create(
     let language_code = fields.optional_str("language_code")?.map(str::to_owned);
     let time_zone = fields.optional_str("time_zone")?.map(str::to_owned);
     let tenant = shared.write(|store| store.create_tenant(name, language_code, time_zone));
-    Ok(created(wrapped("tenant", tenant)))
+    Ok(created(answers::single(
+        shared.mode(),
+        &TENANT,
+        "tenant",
+        tenant,
+    )))
 }

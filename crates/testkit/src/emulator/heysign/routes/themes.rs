@@ -7,7 +7,8 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::HeaderMap;
 
-use super::{created, wrapped};
+use super::created;
+use crate::emulator::heysign::answers::{self, THEME};
 use crate::emulator::heysign::json::{self, Fields};
 use crate::emulator::heysign::problem::ApiError;
 use crate::emulator::heysign::state::{NewTheme, Shared};
@@ -37,7 +38,12 @@ pub(super) async fn create(
         color_secondary_hex: read_color(&fields, "color_secondary_hex")?,
     };
     let theme = shared.write(|store| store.create_theme(new))?;
-    Ok(created(wrapped("theme", theme)))
+    Ok(created(answers::single(
+        shared.mode(),
+        &THEME,
+        "theme",
+        theme,
+    )))
 }
 
 /// An optional colour, which must be `#rrggbb`.

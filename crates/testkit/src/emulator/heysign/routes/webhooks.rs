@@ -9,7 +9,8 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde_json::Value;
 
-use super::{created, no_content, ok, path_id, wrapped};
+use super::{created, no_content, ok, path_id};
+use crate::emulator::heysign::answers::{self, WEBHOOK};
 use crate::emulator::heysign::json::{self, Fields};
 use crate::emulator::heysign::paging::{ListQuery, ListSpec};
 use crate::emulator::heysign::problem::ApiError;
@@ -30,7 +31,11 @@ pub(super) async fn list(
 ) -> Result<Response, ApiError> {
     let query = ListQuery::parse(query.as_deref(), &LIST)?;
     let page = shared.read(|store| query.page(&store.webhooks));
-    Ok(ok(page.envelope(KIND)))
+    Ok(ok(answers::list(
+        shared.mode(),
+        &WEBHOOK,
+        page.envelope(KIND),
+    )))
 }
 
 pub(super) async fn create(
@@ -52,7 +57,12 @@ pub(super) async fn create(
             .create_webhook(url.to_owned(), events)
             .to_json_with_secret()
     });
-    Ok(created(wrapped(KIND, webhook)))
+    Ok(created(answers::single(
+        shared.mode(),
+        &WEBHOOK,
+        KIND,
+        webhook,
+    )))
 }
 
 pub(super) async fn delete(
