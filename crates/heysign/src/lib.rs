@@ -82,5 +82,6 @@ pub use wire::{
     Document, DocumentId, DocumentType, EditAgreement, EditSignee, File, FileId, ListPage,
     ListParams, Metadata, NewAgreement, NewDocument, NewSignee, NewTenant, NewTheme, NewWebhook,
     NotificationType, Notifications, PageInfo, Scheduling, Signee, SigneeAttributes, SigneeId,
-    SigneeStatus, SortOrder, Tenant, TenantId, Theme, ThemeId, UploadFile, Webhook, WebhookId,
+    SigneeStatus, SortOrder, Tenant, TenantId, Theme, ThemeId, UploadFile, WEBHOOK_SECRET_FIELDS,
+    Webhook, WebhookId,
 };

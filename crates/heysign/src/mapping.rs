@@ -1,15 +1,18 @@
 //! Translating HeySign's objects and webhook events into the provider-neutral types.
 
 use signing_core::{
-    Envelope, EnvelopeId, EnvelopeSigner, EnvelopeStatus, Event, EventId, EventKind, RawJson,
-    SignerId, SignerRef, SignerStatus, limits,
+    Envelope, EnvelopeId, EnvelopeSigner, EnvelopeStatus, Event, EventId, EventKind, NewEnvelope,
+    RawJson, SignerId, SignerRef, SignerStatus, limits,
 };
 
 use crate::error::PROVIDER;
-use crate::wire::{Agreement, AgreementStatus, Signee, SigneeStatus, WebhookPayload};
+use crate::wire::{Agreement, AgreementStatus, Signee, SigneeId, SigneeStatus, WebhookPayload};
 
 /// The agreement metadata key holding the caller reference.
 pub(crate) const REFERENCE_KEY: &str = "signing.reference";
+/// The agreement metadata key holding a nonce of the send that created it, so a send whose
+/// create answer was lost can find its own draft.
+pub(crate) const ATTEMPT_KEY: &str = "signing.attempt";
 /// Signee metadata keys holding what HeySign has no attribute for.
 pub(crate) const SIGNER_NAME_KEY: &str = "signing.name";
 pub(crate) const SIGNER_ORGANIZATION_KEY: &str = "signing.organization";
@@ -38,10 +41,13 @@ pub(crate) fn signer_status(status: &SigneeStatus) -> SignerStatus {
 }
 
 pub(crate) fn signer(mut signee: Signee) -> EnvelopeSigner {
-    let mut signer = EnvelopeSigner::new(
-        signee.attributes.email.clone().unwrap_or_default(),
-        signer_status(&signee.status),
-    );
+    // A signee whose answer says nothing of its status: the status is not documented.
+    let status = signee
+        .status
+        .as_ref()
+        .map_or_else(|| SignerStatus::Other(String::new()), signer_status);
+    let mut signer =
+        EnvelopeSigner::new(signee.attributes.email.clone().unwrap_or_default(), status);
     signer.email = signee.attributes.email;
     signer.id = Some(SignerId::from(signee.id.into_string()));
     signer.name = signee.metadata.remove(SIGNER_NAME_KEY);
@@ -79,6 +85,31 @@ pub(crate) fn envelope(agreement: Agreement, mut signees: Vec<Signee>) -> Envelo
     metadata.retain(|key, _| !key.starts_with(limits::RESERVED_METADATA_PREFIX));
     envelope.metadata = metadata;
     envelope.raw = raw;
+    envelope
+}
+
+/// The envelope of a send whose draft was submitted: the agreement as created, the signers as
+/// the request named them with the ids HeySign gave them, all notified (submitting answers with
+/// no body; the documented effect is that the agreement and its signees are now pending).
+pub(crate) fn sent_envelope(
+    draft: Agreement,
+    request: &NewEnvelope,
+    signees: Vec<SigneeId>,
+) -> Envelope {
+    let mut envelope = envelope(draft, Vec::new());
+    envelope.status = EnvelopeStatus::Sent;
+    envelope.signers = request
+        .signers()
+        .iter()
+        .zip(signees)
+        .map(|(signer, id)| {
+            let mut out = EnvelopeSigner::new(signer.email(), SignerStatus::Notified);
+            out.id = Some(SignerId::from(id.into_string()));
+            out.email = Some(signer.email().to_owned());
+            out.name = Some(signer.name().to_owned());
+            out
+        })
+        .collect();
     envelope
 }
 

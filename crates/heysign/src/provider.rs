@@ -6,21 +6,22 @@ use std::pin::pin;
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use futures_util::future::{Either, select, try_join_all};
+use sha2::{Digest, Sha256};
 use signing_core::{
-    Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, EnvelopeStatus, Error, Event,
-    ListQuery, NationalId, NewEnvelope, Operation, Page, Result, SignerStatus, SigningProvider,
-    WebhookRequest,
+    Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, Error, ErrorKind, Event,
+    ListQuery, NationalId, NewEnvelope, Operation, Page, Result, SigningProvider, WebhookRequest,
 };
 
 use crate::client::{HeySignClient, next_offset};
 use crate::error::PROVIDER;
 use crate::mapping::{
-    self, REFERENCE_KEY, SIGNER_NAME_KEY, SIGNER_ORGANIZATION_KEY, SIGNER_TITLE_KEY,
+    self, ATTEMPT_KEY, REFERENCE_KEY, SIGNER_NAME_KEY, SIGNER_ORGANIZATION_KEY, SIGNER_TITLE_KEY,
 };
 use crate::webhook::Webhooks;
 use crate::wire::{
-    Agreement, AgreementDocument, AgreementId, AgreementStatus, DocumentType, ListParams, Metadata,
-    NewAgreement, NewSignee, NotificationType, Notifications, Signee, SigneeAttributes, UploadFile,
+    Agreement, AgreementDocument, AgreementId, AgreementStatus, DocumentType, File, FileId,
+    ListParams, Metadata, NewAgreement, NewSignee, NotificationType, Notifications,
+    SigneeAttributes, SigneeId, UploadFile,
 };
 
 /// HeySign's default upload limit: 10 MB.
@@ -78,33 +79,147 @@ impl HeySign {
         &self.client
     }
 
-    /// An agreement sent earlier with this reference, if any. Drafts left by an interrupted
-    /// send are deleted so the send can start over.
-    async fn find_by_reference(&self, reference: &str) -> Result<Option<Envelope>> {
-        let params = ListParams::new().metadata(REFERENCE_KEY, reference);
+    /// The agreement sent earlier with this reference, if any. Every hit of the metadata filter
+    /// is checked here (the filter may be ignored or looser than assumed), and only an agreement
+    /// whose status proves it was sent counts; drafts are never touched: they may belong to a
+    /// send still running.
+    async fn find_sent(&self, reference: &str) -> Result<Option<Envelope>> {
+        let found = self.with_reference(reference).await?;
+        match found
+            .into_iter()
+            .find(|agreement| was_sent(&agreement.status))
+        {
+            Some(agreement) => self
+                .get(&EnvelopeId::new(agreement.id.as_str()))
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The agreements whose metadata holds this reference, checked one by one.
+    async fn with_reference(&self, reference: &str) -> Result<Vec<Agreement>> {
+        self.with_metadata(REFERENCE_KEY, reference).await
+    }
+
+    /// The agreements whose metadata holds `key` = `value`: listed with the filter, then every
+    /// hit checked here, since the filter may be ignored or looser than assumed.
+    async fn with_metadata(&self, key: &str, value: &str) -> Result<Vec<Agreement>> {
+        let params = ListParams::new().metadata(key, value);
         let found: Vec<Agreement> = self
             .client
             .agreements()
             .list_all(params)
             .try_collect()
             .await?;
-        for agreement in found {
-            match agreement.status {
-                AgreementStatus::Deleted => {}
-                AgreementStatus::Draft => self.client.agreements().delete(&agreement.id).await?,
-                _ => {
-                    return self
-                        .get(&EnvelopeId::new(agreement.id.as_str()))
-                        .await
-                        .map(Some);
-                }
-            }
-        }
-        Ok(None)
+        Ok(found
+            .into_iter()
+            .filter(|agreement| agreement.metadata.get(key).map(String::as_str) == Some(value))
+            .collect())
     }
 
-    /// Adds the signees and submits the draft.
-    async fn complete_draft(&self, id: &AgreementId, request: &NewEnvelope) -> Result<Vec<Signee>> {
+    /// Creates the draft. When the create's answer was lost (`OutcomeUnknown`), the draft this
+    /// call made, if it was made, is found by the attempt's nonce and the send goes on with it;
+    /// if none is found the outcome stays unknown.
+    async fn create_draft(&self, new: &NewAgreement, attempt: &str) -> Result<Agreement> {
+        match self.client.agreements().create(new).await {
+            Err(err) if matches!(err.kind(), ErrorKind::OutcomeUnknown { .. }) => {
+                match self.with_metadata(ATTEMPT_KEY, attempt).await {
+                    Ok(mut found) if found.len() == 1 => Ok(found.remove(0)),
+                    _ => Err(err),
+                }
+            }
+            result => result,
+        }
+    }
+
+    /// Before submitting `draft`, another send with the same reference may have got further:
+    /// the envelope it sent is returned instead, and when several drafts race, the earliest
+    /// goes on and the others give way with an error. Drafts created more than
+    /// [`ABANDONED_AFTER`] before this one are left by interrupted sends and do not count.
+    async fn check_no_twin(&self, draft: &Agreement, reference: &str) -> Result<Option<Envelope>> {
+        let twins: Vec<Agreement> = self
+            .with_reference(reference)
+            .await?
+            .into_iter()
+            .filter(|agreement| agreement.id != draft.id)
+            .collect();
+        if let Some(sent) = twins.iter().find(|twin| was_sent(&twin.status)) {
+            return self.get(&EnvelopeId::new(sent.id.as_str())).await.map(Some);
+        }
+        let Some(ours) = draft.created_date else {
+            return Ok(None);
+        };
+        let earlier = twins.iter().find(|twin| {
+            twin.status == AgreementStatus::Draft
+                && twin.created_date.is_some_and(|theirs| {
+                    (theirs, twin.id.as_str()) < (ours, draft.id.as_str())
+                        && ours - theirs <= ABANDONED_AFTER
+                })
+        });
+        match earlier {
+            Some(twin) => Err(Error::invalid_state(format!(
+                "another send with reference `{reference}` is in progress (draft agreement {}): \
+                 send again to get its envelope once it is sent, or delete that draft if no send \
+                 is running",
+                twin.id
+            ))
+            .with_provider(PROVIDER)),
+            None => Ok(None),
+        }
+    }
+
+    /// Uploads a document, or reuses the file an earlier attempt of a send with the same
+    /// reference uploaded (HeySign cannot delete files, so a retried send would otherwise leave
+    /// one behind each time). The file's type is the one recognised from its bytes, and the
+    /// SHA-256 HeySign reports must be the content's.
+    async fn upload(&self, document: &Document, reference: Option<&str>) -> Result<FileId> {
+        let content = document.content();
+        let digest = sha256_hex(content);
+        let size = u64::try_from(content.len()).unwrap_or(u64::MAX);
+        if let Some(reference) = reference {
+            let params = ListParams::new().metadata(REFERENCE_KEY, reference);
+            let files: Vec<File> = self.client.files().list_all(params).try_collect().await?;
+            let earlier = files.into_iter().find(|file| {
+                file.metadata.get(REFERENCE_KEY).map(String::as_str) == Some(reference)
+                    && file.size == Some(size)
+                    && file
+                        .sha256
+                        .as_deref()
+                        .is_some_and(|sha| sha.eq_ignore_ascii_case(&digest))
+            });
+            if let Some(file) = earlier {
+                return Ok(file.id);
+            }
+        }
+        // Every document reaching here was recognised by the request's builder.
+        let content_type = document
+            .format()
+            .map_or("application/pdf", DocumentFormat::mime_type);
+        let mut upload = UploadFile::new(document.name(), content_type, content.clone());
+        if let Some(reference) = reference {
+            upload
+                .metadata
+                .insert(REFERENCE_KEY.to_owned(), reference.to_owned());
+        }
+        let file = self.client.files().upload(&upload).await?;
+        if let Some(reported) = &file.sha256
+            && !reported.eq_ignore_ascii_case(&digest)
+        {
+            return Err(Error::unexpected_response(format!(
+                "HeySign reports the uploaded `{}` with SHA-256 {reported}, not the document's \
+                 {digest}: the file {} holds other bytes",
+                document.name(),
+                file.id
+            ))
+            .with_provider(PROVIDER));
+        }
+        Ok(file.id)
+    }
+
+    /// Adds the signees and submits the draft; returns the signees' ids in the request's order.
+    async fn complete_draft(&self, draft: &Agreement, request: &NewEnvelope) -> Result<Completed> {
+        let id = &draft.id;
         let mut signees = Vec::with_capacity(request.signers().len());
         // One at a time: the order of creation is the order signees are listed in.
         for signer in request.signers() {
@@ -123,23 +238,63 @@ impl HeySign {
                 new.metadata
                     .insert(SIGNER_TITLE_KEY.to_owned(), title.to_owned());
             }
-            signees.push(self.client.signees().create(&new).await?);
+            signees.push(self.client.signees().create(&new).await?.id);
+        }
+        if let Some(reference) = request.reference()
+            && let Some(twin) = self.check_no_twin(draft, reference).await?
+        {
+            return Ok(Completed::Twin(twin));
         }
         if let Err(err) = self.client.agreements().submit(id).await {
-            // The submit may have gone through even though its answer was lost: the
-            // agreement's status says.
+            // The submit may have gone through even though its answer was lost: only a status
+            // that proves it (pending, or already completed) counts.
             let submitted = self
                 .client
                 .agreements()
                 .get(id)
                 .await
-                .is_ok_and(|a| a.status != AgreementStatus::Draft);
+                .is_ok_and(|agreement| {
+                    matches!(
+                        agreement.status,
+                        AgreementStatus::Pending | AgreementStatus::Completed
+                    )
+                });
             if !submitted {
                 return Err(err);
             }
         }
-        Ok(signees)
+        Ok(Completed::Submitted(signees))
     }
+}
+
+/// How long a send may take between creating its draft and submitting it: a draft with the same
+/// reference created longer before is left by an interrupted send, not a running one.
+const ABANDONED_AFTER: time::Duration = time::Duration::minutes(5);
+
+/// What completing a draft led to.
+enum Completed {
+    /// Submitted; the signees' ids in the request's order.
+    Submitted(Vec<SigneeId>),
+    /// Another send with the same reference had already sent this envelope.
+    Twin(Envelope),
+}
+
+/// Whether an agreement's status proves it was submitted.
+fn was_sent(status: &AgreementStatus) -> bool {
+    matches!(
+        status,
+        AgreementStatus::Pending | AgreementStatus::Completed | AgreementStatus::Cancelled
+    )
+}
+
+fn sha256_hex(content: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(content);
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 fn unsupported_national_id(request: &NewEnvelope) -> Result<()> {
@@ -183,58 +338,51 @@ impl SigningProvider for HeySign {
             })?;
 
         if let Some(reference) = request.reference()
-            && let Some(existing) = self.find_by_reference(reference).await?
+            && let Some(existing) = self.find_sent(reference).await?
         {
             return Ok(existing);
         }
 
         let mut documents = Vec::with_capacity(request.documents().len());
         for (i, document) in request.documents().iter().enumerate() {
-            let upload = UploadFile::new(
-                document.name(),
-                document.content_type(),
-                document.content().clone(),
-            );
-            let file = self.client.files().upload(&upload).await?;
+            let file = self.upload(document, request.reference()).await?;
             let role = if i == 0 {
                 DocumentType::Primary
             } else {
                 DocumentType::Attachment
             };
-            documents.push(AgreementDocument::new(file.id, role));
+            documents.push(AgreementDocument::new(file, role));
         }
 
         let mut metadata: Metadata = request.metadata().clone();
         if let Some(reference) = request.reference() {
             metadata.insert(REFERENCE_KEY.to_owned(), reference.to_owned());
         }
+        let attempt = uuid::Uuid::new_v4().to_string();
+        metadata.insert(ATTEMPT_KEY.to_owned(), attempt.clone());
         let mut new = NewAgreement::new(issuer);
         new.title = Some(request.title().to_owned());
         new.documents = documents;
         new.metadata = metadata;
         new.notifications = Some(Notifications::new(NotificationType::Email));
-        let draft = self.client.agreements().create(&new).await?;
+        let draft = self.create_draft(&new, &attempt).await?;
 
-        match self.complete_draft(&draft.id, request).await {
-            Ok(signees) => {
-                let mut envelope = mapping::envelope(draft, signees);
-                // Submitting answers with no body; the documented effect is that the agreement
-                // and its signees are now pending.
-                envelope.status = EnvelopeStatus::Sent;
-                for signer in &mut envelope.signers {
-                    signer.status = SignerStatus::Notified;
-                }
-                Ok(envelope)
+        let outcome = match self.complete_draft(&draft, request).await {
+            Ok(Completed::Submitted(signees)) => {
+                return Ok(mapping::sent_envelope(draft, request, signees));
             }
-            Err(err) => {
-                let id = EnvelopeId::new(draft.id.as_str());
-                match self.client.agreements().delete(&draft.id).await {
-                    Ok(()) => Err(err),
-                    Err(cleanup) => {
-                        tracing::warn!(agreement = %draft.id, error = %cleanup, "could not delete the draft of a failed send");
-                        Err(err.with_orphaned_envelope(id))
-                    }
-                }
+            Ok(Completed::Twin(twin)) => Ok(twin),
+            Err(err) => Err(err),
+        };
+        // A failed send, or one that gives way to a twin: this call's own draft is removed.
+        let id = EnvelopeId::new(draft.id.as_str());
+        let cleanup = self.client.agreements().delete(&draft.id).await;
+        match (outcome, cleanup) {
+            (Ok(twin), _) => Ok(twin),
+            (Err(err), Ok(())) => Err(err),
+            (Err(err), Err(cleanup)) => {
+                tracing::warn!(agreement = %draft.id, error = %cleanup, "could not delete the draft of a failed send");
+                Err(err.with_orphaned_envelope(id))
             }
         }
     }

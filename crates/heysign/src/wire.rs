@@ -11,6 +11,7 @@ use std::fmt;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use signing_core::RawJson;
+use signing_http::lenient;
 use time::OffsetDateTime;
 
 /// String metadata attached to agreements, documents, files and signees.
@@ -242,23 +243,25 @@ impl SigneeAttributes {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Signee {
-    /// Its id.
+    /// Its id (every object of the API has one).
     pub id: SigneeId,
-    /// The agreement it signs.
-    pub agreement_id: AgreementId,
-    /// When it was created.
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    /// The agreement it signs (not documented for answers: `None` when absent).
+    #[serde(default)]
+    pub agreement_id: Option<AgreementId>,
+    /// When it was created (not documented).
+    #[serde(with = "lenient::time", default)]
     pub created_date: Option<OffsetDateTime>,
-    /// Where it is.
-    pub status: SigneeStatus,
-    /// When it signed.
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    /// Where it is (not documented: `None` when absent).
+    #[serde(default)]
+    pub status: Option<SigneeStatus>,
+    /// When it signed (not documented).
+    #[serde(with = "lenient::time", default)]
     pub signed_date: Option<OffsetDateTime>,
-    /// Its identifying attributes.
-    #[serde(default)]
+    /// Its identifying attributes (not documented for answers).
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
     pub attributes: SigneeAttributes,
-    /// Its metadata.
-    #[serde(default)]
+    /// Its metadata (not documented for answers).
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
     pub metadata: Metadata,
 }
 
@@ -268,24 +271,56 @@ pub struct Signee {
 pub struct Webhook {
     /// Its id.
     pub id: WebhookId,
-    /// Where events are delivered.
-    pub url: String,
-    /// The events delivered (all when empty).
+    /// Where events are delivered (not documented for answers).
     #[serde(default)]
+    pub url: Option<String>,
+    /// The events delivered (all when empty; not documented for answers).
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
     pub events: Vec<String>,
 }
 
+/// Where the create-webhook answer may carry the secret, in the order looked at: the reference
+/// promises the answer "will contain the webhook secret" without naming its field.
+pub const WEBHOOK_SECRET_FIELDS: [&str; 3] = ["secret", "signing_secret", "key"];
+
 /// A webhook subscription just created, with its signing secret.
 ///
-/// HeySign returns the secret only at creation: store it. `Debug` does not show it.
-#[derive(Clone, Deserialize)]
+/// HeySign returns the secret only at creation: store it. `Debug` does not show it. The secret
+/// is read from the first of [`WEBHOOK_SECRET_FIELDS`] the answer has.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct CreatedWebhook {
     /// The subscription.
-    #[serde(flatten)]
     pub webhook: Webhook,
     /// The secret its deliveries are signed with (`whsec_...`).
     pub secret: secrecy::SecretString,
+}
+
+impl<'de> Deserialize<'de> for CreatedWebhook {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(flatten)]
+            webhook: Webhook,
+            secret: Option<secrecy::SecretString>,
+            signing_secret: Option<secrecy::SecretString>,
+            key: Option<secrecy::SecretString>,
+        }
+        let wire = Wire::deserialize(deserializer)?;
+        let secret = wire
+            .secret
+            .or(wire.signing_secret)
+            .or(wire.key)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "the answer carries no webhook secret (looked for {WEBHOOK_SECRET_FIELDS:?})"
+                ))
+            })?;
+        Ok(Self {
+            webhook: wire.webhook,
+            secret,
+        })
+    }
 }
 
 impl fmt::Debug for CreatedWebhook {
@@ -303,8 +338,9 @@ impl fmt::Debug for CreatedWebhook {
 pub struct Tenant {
     /// Its id.
     pub id: TenantId,
-    /// Its name.
-    pub name: String,
+    /// Its name (not documented for answers).
+    #[serde(default)]
+    pub name: Option<String>,
     /// Its language.
     #[serde(default)]
     pub language_code: Option<String>,
@@ -319,8 +355,9 @@ pub struct Tenant {
 pub struct Theme {
     /// Its id.
     pub id: ThemeId,
-    /// Its name.
-    pub name: String,
+    /// Its name (not documented for answers).
+    #[serde(default)]
+    pub name: Option<String>,
     /// Its icon.
     #[serde(default)]
     pub icon_file_id: Option<FileId>,

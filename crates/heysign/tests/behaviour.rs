@@ -153,24 +153,36 @@ async fn a_repeated_send_with_a_reference_returns_the_first_agreement() {
 }
 
 #[tokio::test]
-async fn a_create_whose_answer_was_lost_is_not_repeated_and_a_retry_recovers() {
+async fn a_create_whose_answer_was_lost_is_not_repeated_and_the_send_finds_its_draft() {
+    for reference in [Some("lease-8"), None] {
+        let h = HeySignHarness::start().await;
+        h.emulator
+            .inject(Route::CreateAgreement, Fault::TruncatedBody, 1);
+        let envelope = h.provider.send(&request(reference)).await.unwrap();
+        assert_eq!(envelope.status, EnvelopeStatus::Sent);
+        assert_eq!(route_count(&h.emulator, Route::CreateAgreement), 1);
+        assert_eq!(route_count(&h.emulator, Route::SubmitAgreement), 1);
+        assert_eq!(live_agreements(&h.emulator), 1);
+        assert_eq!(
+            h.emulator.agreement(envelope.id.as_str()).unwrap()["status"],
+            "Pending"
+        );
+    }
+    // A create that was not carried out (its answer is a bare 502) is not found: the outcome
+    // stays unknown.
     let h = HeySignHarness::start().await;
     h.emulator
-        .inject(Route::CreateAgreement, Fault::TruncatedBody, 1);
+        .inject(Route::CreateAgreement, Fault::Status(502), 1);
     let err = h
         .provider
-        .send(&request(Some("lease-8")))
+        .send(&request(Some("lease-9")))
         .await
         .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::OutcomeUnknown { .. }),
         "{err:?}"
     );
-    assert_eq!(route_count(&h.emulator, Route::CreateAgreement), 1);
-    // The caller retries with the same reference: the leftover draft is replaced, once.
-    let envelope = h.provider.send(&request(Some("lease-8"))).await.unwrap();
-    assert_eq!(envelope.status, EnvelopeStatus::Sent);
-    assert_eq!(live_agreements(&h.emulator), 1);
+    assert_eq!(live_agreements(&h.emulator), 0);
 }
 
 #[tokio::test]
@@ -540,4 +552,58 @@ async fn a_cancel_or_delete_whose_answer_was_lost_is_settled_by_reading_the_agre
         matches!(err.kind(), ErrorKind::InvalidState { .. }),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn concurrent_sends_with_one_reference_end_as_one_envelope() {
+    for round in 0..5 {
+        let h = HeySignHarness::start().await;
+        let reference = format!("race-{round}");
+        let (first, second) = (request(Some(&reference)), request(Some(&reference)));
+        let (a, b) = tokio::join!(h.provider.send(&first), h.provider.send(&second));
+        let sent: Vec<_> = h
+            .emulator
+            .agreements()
+            .into_iter()
+            .filter(|a| a["status"] == "Pending")
+            .collect();
+        assert_eq!(sent.len(), 1, "round {round}: {sent:?}");
+        let id = sent[0]["id"].as_str().unwrap();
+        for result in [&a, &b] {
+            match result {
+                Ok(envelope) => assert_eq!(envelope.id.as_str(), id),
+                Err(err) => assert!(
+                    matches!(err.kind(), ErrorKind::InvalidState { message } if message.contains("in progress")),
+                    "round {round}: {err:?}"
+                ),
+            }
+        }
+        assert!(a.is_ok() || b.is_ok(), "one of them sent it");
+        // No draft is left behind by the one that gave way.
+        assert_eq!(live_agreements(&h.emulator), 1, "round {round}");
+        // Sent again later, the reference gives that same envelope.
+        let again = h.provider.send(&request(Some(&reference))).await.unwrap();
+        assert_eq!(again.id.as_str(), id);
+    }
+}
+
+#[tokio::test]
+async fn a_retried_send_reuses_the_files_it_uploaded() {
+    let h = HeySignHarness::start().await;
+    h.emulator
+        .inject(Route::SubmitAgreement, Fault::Status(400), 1);
+    let err = h
+        .provider
+        .send(&request(Some("files-1")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::InvalidRequest { .. }),
+        "{err:?}"
+    );
+    assert_eq!(route_count(&h.emulator, Route::UploadFile), 1);
+    // HeySign cannot delete files: the retry finds the one uploaded and sends without another.
+    let envelope = h.provider.send(&request(Some("files-1"))).await.unwrap();
+    assert_eq!(envelope.status, EnvelopeStatus::Sent);
+    assert_eq!(route_count(&h.emulator, Route::UploadFile), 1);
 }

@@ -186,13 +186,9 @@ fn rows() -> Vec<Spec> {
     let expired = None;
     let mut rows = Vec::new();
     for op in [SendCreate, SendSubmit] {
-        // A create whose answer is cut short did make its draft; submit answers 204, with no
-        // body to cut.
-        let truncated = if op == SendCreate {
-            "OutcomeUnknown"
-        } else {
-            REC
-        };
+        // A create whose answer is cut short did make its draft, which the send finds by its
+        // nonce and goes on with; submit answers 204, with no body to cut.
+        let truncated = REC;
         rows.extend([
             // A 5xx may come after the create or submit was carried out (a 503 says it was
             // not taken); a submit's draft is then read back, found a draft, and deleted.

@@ -16,6 +16,8 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const AGREEMENT: &str = "67dd069b-637c-4b8e-8d92-17a313d06fb8";
+/// The SHA-256 of the document the wire test sends, `%PDF-1.7 nda`.
+const NDA_SHA256: &str = "4352929d0ff4a838516124433931b25699815942304d608fdcd8bb9b8dffc753";
 
 async fn server() -> MockServer {
     let server = MockServer::start().await;
@@ -80,11 +82,22 @@ async fn send_speaks_the_documented_wire_format() {
         })))
         .mount(&server)
         .await;
+    // With a reference, a file an earlier attempt uploaded is looked for first: none here.
+    Mock::given(method("GET"))
+        .and(path("/v1/files"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [], "type": "file", "page": {"offset": 0, "limit": 100},
+            "total_pages": 0, "total_items": 0
+        })))
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path("/v1/files"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({
             "id": "8a0cfb4f-ddc9-436d-91bb-75133c583767", "created_date": "2026-01-02T03:04:05Z",
-            "metadata": {}, "name": "nda.pdf", "size": 12, "sha256": "00", "content_type": "application/pdf"
+            "metadata": {}, "name": "nda.pdf", "size": 12,
+            // SHA-256 of "%PDF-1.7 nda".
+            "sha256": NDA_SHA256, "content_type": "application/pdf"
         })))
         .mount(&server)
         .await;
@@ -165,8 +178,19 @@ async fn send_speaks_the_documented_wire_format() {
     assert!(body.contains("Content-Type: application/pdf"), "{body}");
     assert!(body.contains("%PDF-1.7 nda"), "{body}");
 
-    // The agreement: documented field names, the document as Primary, the reference stored.
-    let create = json_body(&requests_to(&server, "POST", "/v1/agreements").await[0]);
+    // The agreement: documented field names, the document as Primary, the reference stored, and
+    // the send's own nonce, by which it finds its draft if the create's answer is lost.
+    let mut create = json_body(&requests_to(&server, "POST", "/v1/agreements").await[0]);
+    let attempt = create["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("signing.attempt")
+        .expect("the attempt nonce");
+    assert_eq!(
+        attempt.as_str().map(str::len),
+        Some(36),
+        "a UUID: {attempt}"
+    );
     assert_eq!(
         create,
         json!({
@@ -390,7 +414,16 @@ async fn typed_client_requests() {
 
     let mut tenant = NewTenant::new("Sub");
     tenant.language_code = Some("sv".into());
-    assert_eq!(client.tenants().create(&tenant).await.unwrap().name, "Sub");
+    assert_eq!(
+        client
+            .tenants()
+            .create(&tenant)
+            .await
+            .unwrap()
+            .name
+            .as_deref(),
+        Some("Sub")
+    );
     assert_eq!(
         json_body(&requests_to(&server, "POST", "/v1/tenants").await[0]),
         json!({"name": "Sub", "language_code": "sv"})
@@ -551,4 +584,139 @@ async fn redirects_are_not_followed() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(302), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_failed_submit_counts_as_sent_only_when_the_agreement_proves_it() {
+    // A 409 on submit followed by a read-back that does not show the agreement pending (or
+    // completed) is a failed send, whatever else it shows.
+    for status_after in ["Deleted", "Cancelled", "Archived", "Draft"] {
+        let server = server().await;
+        mount_send(&server, 409, status_after).await;
+        let err = provider(&server).send(&one_signer()).await.unwrap_err();
+        assert_eq!(err.status(), Some(409), "{status_after}: {err:?}");
+    }
+    for status_after in ["Pending", "Completed", "PENDING"] {
+        let server = server().await;
+        mount_send(&server, 409, status_after).await;
+        let envelope = provider(&server).send(&one_signer()).await.unwrap();
+        assert_eq!(
+            envelope.status,
+            signing_core::EnvelopeStatus::Sent,
+            "{status_after}"
+        );
+    }
+}
+
+/// A server whose metadata filter is ignored: every listing answers `agreements`.
+async fn ignoring_filters(agreements: Value) -> MockServer {
+    let server = server().await;
+    let total = agreements.as_array().map_or(0, Vec::len);
+    Mock::given(method("GET"))
+        .and(path("/v1/agreements"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": agreements, "type": "agreement", "total_items": total
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/files"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn the_reference_lookup_checks_every_hit_and_never_deletes_others_drafts() {
+    let unrelated = json!([
+        {"id": "other-sent", "status": "Pending", "metadata": {"signing.reference": "someone-else"}},
+        {"id": "other-draft", "status": "Draft", "metadata": {"signing.reference": "someone-else"}}
+    ]);
+    let server = ignoring_filters(unrelated).await;
+    mount_send(&server, 204, "Pending").await;
+    let request = NewEnvelope::builder()
+        .document(Document::new("a.pdf", &b"%PDF-1.7"[..]))
+        .signer(Signer::new("Ada", "ada@example.com"))
+        .reference("mine")
+        .build()
+        .unwrap();
+    let envelope = provider(&server).send(&request).await.unwrap();
+    // Not the unrelated agreement the ignored filter returned: a new one, submitted.
+    assert_eq!(envelope.id.as_str(), AGREEMENT);
+    for id in ["other-sent", "other-draft"] {
+        assert!(
+            requests_to(&server, "DELETE", &format!("/v1/agreements/{id}"))
+                .await
+                .is_empty(),
+            "{id} was deleted"
+        );
+    }
+    assert_eq!(
+        requests_to(
+            &server,
+            "POST",
+            &format!("/v1/agreements/{AGREEMENT}/submit")
+        )
+        .await
+        .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_left_over_draft_with_the_same_reference_is_left_alone() {
+    // A draft with this reference, created long before: an interrupted send's. It is neither
+    // returned nor deleted, and does not block the new send.
+    let left_over = json!([{
+        "id": "left-over", "status": "Draft", "created_date": "2020-01-01T00:00:00Z",
+        "metadata": {"signing.reference": "order-7"}
+    }]);
+    let server = ignoring_filters(left_over).await;
+    mount_send(&server, 204, "Pending").await;
+    let request = NewEnvelope::builder()
+        .document(Document::new("a.pdf", &b"%PDF-1.7"[..]))
+        .signer(Signer::new("Ada", "ada@example.com"))
+        .reference("order-7")
+        .build()
+        .unwrap();
+    let envelope = provider(&server).send(&request).await.unwrap();
+    assert_eq!(envelope.id.as_str(), AGREEMENT);
+    assert!(
+        requests_to(&server, "DELETE", "/v1/agreements/left-over")
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn uploads_use_the_recognised_type_and_their_reported_digest_is_checked() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/files"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": "f-1", "sha256": "0000000000000000000000000000000000000000000000000000000000000000"
+        })))
+        .mount(&server)
+        .await;
+    let request = NewEnvelope::builder()
+        .document(Document::new("a.pdf", &b"%PDF-1.7"[..]).with_content_type("text/html"))
+        .signer(Signer::new("Ada", "ada@example.com"))
+        .build()
+        .unwrap();
+    let err = provider(&server).send(&request).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), signing_core::ErrorKind::UnexpectedResponse { message } if message.contains("SHA-256")),
+        "{err:?}"
+    );
+    let upload = &requests_to(&server, "POST", "/v1/files").await[0];
+    let body = String::from_utf8_lossy(&upload.body);
+    assert!(body.contains("Content-Type: application/pdf"), "{body}");
+    assert!(!body.contains("text/html"), "{body}");
+    // No agreement was created on a file holding other bytes.
+    assert!(
+        requests_to(&server, "POST", "/v1/agreements")
+            .await
+            .is_empty()
+    );
 }

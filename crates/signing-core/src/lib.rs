@@ -89,6 +89,17 @@ pub use status::{EnvelopeStatus, EventKind, SignerStatus};
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+
+    /// Whether two names are the same but for case and the separators `_`, `-` and space.
+    pub fn same_name(a: &str, b: &str) -> bool {
+        let letters = |s: &str| {
+            s.bytes()
+                .filter(|b| !matches!(b, b'_' | b'-' | b' '))
+                .map(|b| b.to_ascii_lowercase())
+                .collect::<Vec<u8>>()
+        };
+        letters(a) == letters(b)
+    }
 }
 
 /// Secret strings whose `Debug` and `Display` never show the secret; used for every credential.

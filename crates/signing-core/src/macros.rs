@@ -92,8 +92,9 @@ macro_rules! string_id {
 
 /// Declares an open set of names: an enum with one variant per known value and
 /// `Other(String)` for any other, so a value a provider adds later is kept instead of failing
-/// to parse. It reads and writes the names given (`as_str`, `Display`, `FromStr`,
-/// `From<&str>`, serde as a string).
+/// to parse. It writes the names given (`as_str`, `Display`, serde as a string) and reads them
+/// leniently (`FromStr`, `From<&str>`, serde): exactly, or else ignoring case and `_`, `-` and
+/// spaces, so `IN_PROGRESS`, `in_progress`, `InProgress` and `inProgress` are one value.
 ///
 /// ```
 /// signing_core::open_enum! {
@@ -107,6 +108,7 @@ macro_rules! string_id {
 /// }
 ///
 /// assert_eq!(InvoiceStatus::from("PAID"), InvoiceStatus::Paid);
+/// assert_eq!(InvoiceStatus::from("paid"), InvoiceStatus::Paid);
 /// let later: InvoiceStatus = serde_json::from_str(r#""REFUNDED""#).unwrap();
 /// assert_eq!(later, InvoiceStatus::Other("REFUNDED".into()));
 /// assert_eq!(serde_json::to_string(&later).unwrap(), r#""REFUNDED""#);
@@ -147,10 +149,11 @@ macro_rules! open_enum {
         impl ::std::str::FromStr for $name {
             type Err = ::std::convert::Infallible;
 
-            /// Parses a known name; anything else becomes `Other`.
+            /// Parses a known name, exactly or else loosely; anything else becomes `Other`.
             fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
                 ::std::result::Result::Ok(match s {
                     $( $text => Self::$variant, )+
+                    $( loose if $crate::__private::same_name(loose, $text) => Self::$variant, )+
                     other => Self::Other(other.to_owned()),
                 })
             }

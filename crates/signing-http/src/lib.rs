@@ -16,6 +16,7 @@
 //! | a bounded page walker (page limit, repeated-page guard) | [`paging`] |
 //! | an OAuth-style token cache (single flight, shared failures, checked lifetimes) | [`TokenCache`] |
 //! | status-to-error mapping with a hook for each provider's error body | [`ErrorMapper`] |
+//! | reading what the documents leave open (times, numbers, booleans in any usual form) | [`lenient`] |
 //! | tracing spans, with credentials marked sensitive | [`Transport`] |
 //!
 //! The crate is for adapter authors; applications use the adapters (or the `signing` facade)
@@ -46,6 +47,7 @@ mod auth;
 mod base_url;
 mod body;
 mod errors;
+pub mod lenient;
 pub mod paging;
 mod repeat;
 mod request;

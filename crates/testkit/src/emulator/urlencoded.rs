@@ -45,6 +45,7 @@ fn decode(text: &str) -> String {
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
+#[cfg_attr(not(feature = "docusign"), allow(dead_code))]
 pub(crate) fn encode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
