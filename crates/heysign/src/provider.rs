@@ -243,7 +243,7 @@ impl HeySign {
         if let Some(reference) = request.reference()
             && let Some(twin) = self.check_no_twin(draft, reference).await?
         {
-            return Ok(Completed::Twin(twin));
+            return Ok(Completed::Twin(Box::new(twin)));
         }
         if let Err(err) = self.client.agreements().submit(id).await {
             // The submit may have gone through even though its answer was lost: only a status
@@ -276,7 +276,7 @@ enum Completed {
     /// Submitted; the signees' ids in the request's order.
     Submitted(Vec<SigneeId>),
     /// Another send with the same reference had already sent this envelope.
-    Twin(Envelope),
+    Twin(Box<Envelope>),
 }
 
 /// Whether an agreement's status proves it was submitted.
@@ -371,7 +371,7 @@ impl SigningProvider for HeySign {
             Ok(Completed::Submitted(signees)) => {
                 return Ok(mapping::sent_envelope(draft, request, signees));
             }
-            Ok(Completed::Twin(twin)) => Ok(twin),
+            Ok(Completed::Twin(twin)) => Ok(*twin),
             Err(err) => Err(err),
         };
         // A failed send, or one that gives way to a twin: this call's own draft is removed.
