@@ -635,3 +635,12 @@ async fn a_store_reopened_from_its_file_keeps_everything() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+/// Applications open stores inside spawned tasks: the constructors' futures must be `Send`.
+#[test]
+fn store_constructors_can_be_spawned() {
+    fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+    spawnable(async { SqliteStore::open("never-opened.db").await });
+    spawnable(async { SqliteStore::in_memory().await });
+    spawnable(async { signing_tracker::store::PostgresStore::connect("postgres://never").await });
+}

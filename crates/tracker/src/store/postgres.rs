@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Row as _};
+use sqlx::{Executor as _, PgPool, Row as _};
 use time::OffsetDateTime;
 
 use super::sql::{self, Dialect, Migration, failed, sql_store};
@@ -106,8 +106,8 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(failed("lock for migration"))?;
-        sqlx::raw_sql(sql::MIGRATIONS_TABLE)
-            .execute(&mut *tx)
+        (&mut *tx)
+            .execute(sql::MIGRATIONS_TABLE)
             .await
             .map_err(failed("create the migrations table"))?;
         let applied: Vec<i64> = sqlx::query(sql::APPLIED_MIGRATIONS)
@@ -125,8 +125,9 @@ impl PostgresStore {
             )));
         }
         for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-            sqlx::raw_sql(migration.sql)
-                .execute(&mut *tx)
+            // A plain string runs unprepared, so one migration may hold several statements.
+            (&mut *tx)
+                .execute(migration.sql)
                 .await
                 .map_err(failed("apply a migration"))?;
             sqlx::query(sql::RECORD_MIGRATION)

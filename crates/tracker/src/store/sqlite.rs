@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Row as _, SqlitePool};
+use sqlx::{Executor as _, Row as _, SqlitePool};
 use time::OffsetDateTime;
 
 use super::sql::{self, Dialect, Migration, failed, sql_store};
@@ -103,8 +103,8 @@ impl SqliteStore {
 
     async fn migrate(&self) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(failed("begin migration"))?;
-        sqlx::raw_sql(sql::MIGRATIONS_TABLE)
-            .execute(&mut *tx)
+        (&mut *tx)
+            .execute(sql::MIGRATIONS_TABLE)
             .await
             .map_err(failed("create the migrations table"))?;
         let applied: Vec<i64> = sqlx::query(sql::APPLIED_MIGRATIONS)
@@ -117,8 +117,9 @@ impl SqliteStore {
             .map_err(failed("read migrations"))?;
         check_known(&applied)?;
         for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-            sqlx::raw_sql(migration.sql)
-                .execute(&mut *tx)
+            // A plain string runs unprepared, so one migration may hold several statements.
+            (&mut *tx)
+                .execute(migration.sql)
                 .await
                 .map_err(failed("apply a migration"))?;
             sqlx::query(&DIALECT.sql(sql::RECORD_MIGRATION))
