@@ -121,6 +121,9 @@ impl Store for MemoryStore {
         plan: &Plan<'_>,
     ) -> StoreResult<Applied> {
         let mut state = self.lock();
+        if !state.envelopes.contains_key(key) {
+            return Ok(Applied::Untracked);
+        }
         let delivery_key = delivery.map(|id| (key.provider.clone(), id.to_owned()));
         if let Some(delivery_key) = &delivery_key
             && state.deliveries.contains_key(delivery_key)

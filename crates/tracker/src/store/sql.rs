@@ -49,11 +49,12 @@ pub(super) const TRACK: &str = "INSERT INTO signing_tracker_envelopes \
      (provider, envelope_id, poll_due_at, tracked_at, changed_at, handle_due_at) \
      VALUES ($1, $2, $3, $4, $4, $4) ON CONFLICT DO NOTHING";
 
-pub(super) const LOCK_ENVELOPE: &str = "SELECT snapshot, recorded_seq, handled_seq, finished \
+/// Locks the envelope's row and says, in the same round trip, whether delivery `$3` (if any)
+/// was recorded.
+pub(super) const LOCK_ENVELOPE: &str = "SELECT snapshot, recorded_seq, handled_seq, finished, \
+     (SELECT COUNT(*) FROM signing_tracker_deliveries \
+       WHERE provider = $1 AND delivery_id = $3) AS seen \
      FROM signing_tracker_envelopes WHERE provider = $1 AND envelope_id = $2{lock_row}";
-
-pub(super) const DELIVERY_SEEN: &str =
-    "SELECT 1 FROM signing_tracker_deliveries WHERE provider = $1 AND delivery_id = $2";
 
 pub(super) const MILESTONES: &str = "SELECT kind, signer, status FROM signing_tracker_transitions \
      WHERE provider = $1 AND envelope_id = $2 ORDER BY seq";
@@ -312,6 +313,7 @@ macro_rules! sql_store {
                 let Some(row) = sqlx::query(&d.sql(LOCK_ENVELOPE))
                     .bind(&key.provider)
                     .bind(key.id.as_str())
+                    .bind(delivery)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(failed("lock envelope"))?
@@ -325,16 +327,9 @@ macro_rules! sql_store {
                     .map_err(failed("read envelope"))?;
                 let mut finished: bool =
                     row.try_get("finished").map_err(failed("read envelope"))?;
-                if let Some(delivery) = delivery {
-                    let seen = sqlx::query(&d.sql(DELIVERY_SEEN))
-                        .bind(&key.provider)
-                        .bind(delivery)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(failed("look up delivery"))?;
-                    if seen.is_some() {
-                        return Ok(Applied::Duplicate);
-                    }
+                let seen: i64 = row.try_get("seen").map_err(failed("read envelope"))?;
+                if seen > 0 {
+                    return Ok(Applied::Duplicate);
                 }
                 let milestones = recorded_milestones(&mut tx, d, key).await?;
                 let mut keys: std::collections::HashSet<String> = milestones
