@@ -70,7 +70,7 @@ where
     }
 }
 
-/// The longest error text kept for a failed attempt.
+/// The longest error text kept for a failed attempt or read.
 const MAX_ERROR_LEN: usize = 2_000;
 
 enum Outcome {
@@ -205,7 +205,8 @@ impl Tracker {
     }
 }
 
-fn truncate(mut text: String) -> String {
+/// `text`, cut to at most [`MAX_ERROR_LEN`] bytes (on a character boundary) before it is stored.
+pub(crate) fn truncate(mut text: String) -> String {
     if text.len() > MAX_ERROR_LEN {
         let mut end = MAX_ERROR_LEN;
         while !text.is_char_boundary(end) {

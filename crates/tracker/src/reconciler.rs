@@ -9,6 +9,7 @@ use signing_core::progress::Progress;
 use signing_core::{EnvelopeId, ErrorKind};
 
 use crate::error::Error;
+use crate::handler::truncate;
 use crate::store::{Applied, Change, EnvelopeKey};
 use crate::tracker::{ProviderEntry, Tracker, after, now};
 use crate::transition::Source;
@@ -147,7 +148,7 @@ impl Tracker {
         let due = after(now(), self.jitter(wait, 0.1));
         inner
             .store
-            .reschedule_poll(&key, due, Some(&error.to_string()))
+            .reschedule_poll(&key, due, Some(&truncate(error.to_string())))
             .await?;
         Ok(done)
     }

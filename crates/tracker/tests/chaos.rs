@@ -46,6 +46,9 @@ struct Figures {
     handler_calls: AtomicU64,
     handler_failures: AtomicU64,
     reruns_absorbed: AtomicU64,
+    /// Handlers of instance `b` between their effect and their return: the window in which a
+    /// crash makes a re-run necessary. The test kills `b` while this is above zero.
+    b_between_effect_and_mark: AtomicU64,
     received: AtomicU64,
     dropped: AtomicU64,
     duplicated: AtomicU64,
@@ -88,8 +91,6 @@ impl Handler for Effects {
         add(&self.figures.handler_calls);
         let id = transition.id();
         let h = hash(self.seed, id.as_str());
-        // A little work, so that some handlers are in flight when an instance dies.
-        tokio::time::sleep(Duration::from_millis(h % 4)).await;
         if h % 100 < 3 && transition.attempts == 1 {
             add(&self.figures.handler_failures);
             return Err("the application's downstream is unavailable".into());
@@ -106,6 +107,25 @@ impl Handler for Effects {
         .bind(&self.instance)
         .execute(&self.pool)
         .await?;
+        // A little more work after the effect; on instance `b`, one transition in ten takes
+        // 200 ms, so that `b` can be killed between an effect and the tracker's mark: the case
+        // the unique key is for.
+        if self.instance == "b" {
+            self.figures
+                .b_between_effect_and_mark
+                .fetch_add(1, Ordering::SeqCst);
+        }
+        let pause = if self.instance == "b" && h % 10 == 0 {
+            200
+        } else {
+            h % 4
+        };
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        if self.instance == "b" {
+            self.figures
+                .b_between_effect_and_mark
+                .fetch_sub(1, Ordering::SeqCst);
+        }
         if inserted.rows_affected() == 0 {
             // Done before, by an instance that died before the tracker's mark: already done.
             add(&self.figures.reruns_absorbed);
@@ -247,7 +267,9 @@ impl Instance {
         }
     }
 
-    /// Sends `count` envelopes on this instance (as its application would) and tracks each.
+    /// Sends `count` envelopes on this instance (as its application would) and tracks each;
+    /// returns them in the order of their references, so that the seeded choices made on the
+    /// list do not depend on which send finished first.
     async fn send(
         &self,
         count: usize,
@@ -285,14 +307,18 @@ impl Instance {
                                 .unwrap();
                             let envelope = provider.send(&request).await.unwrap();
                             tracker.track(&envelope).await.unwrap();
-                            (provider.name().to_owned(), envelope.id, signers)
+                            (i, (provider.name().to_owned(), envelope.id, signers))
                         }
                     })
                     .buffer_unordered(8)
-                    .collect()
+                    .collect::<Vec<_>>()
                     .await
             })
             .await
+            .map(|mut sent| {
+                sent.sort_by_key(|(i, _)| *i);
+                sent.into_iter().map(|(_, envelope)| envelope).collect()
+            })
             .unwrap()
     }
 
@@ -575,7 +601,7 @@ async fn two_instances_handle_every_transition_exactly_once_through_chaos() {
     let signatures = actions.iter().filter(|(_, s)| s.is_some()).count();
     let kill_at = actions.len() * 2 / 5;
     let mut b = Some(b);
-    let mut killed_after = Duration::ZERO;
+    let mut killer = None;
     for (n, (i, signer)) in actions.iter().enumerate() {
         let (provider, id, _) = &envelopes[*i];
         match (provider.as_str(), signer) {
@@ -600,13 +626,32 @@ async fn two_instances_handle_every_transition_exactly_once_through_chaos() {
             tokio::time::sleep(Duration::from_millis(60)).await;
         }
         if n == kill_at {
+            // From here on, b dies as soon as one of its handlers has made its effect and not
+            // returned yet (waiting at most 10 s), while the signers go on.
             let dying = b.take().unwrap();
-            live.lock().unwrap().retain(|u| *u != dying.url);
-            killed_after = started.elapsed();
-            println!("chaos: instance b killed after {killed_after:.1?}");
-            dying.kill();
+            let (live, figures) = (Arc::clone(&live), Arc::clone(&figures));
+            killer = Some(tokio::spawn(async move {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                let mut caught = false;
+                while Instant::now() < deadline {
+                    if figures.b_between_effect_and_mark.load(Ordering::SeqCst) > 0 {
+                        caught = true;
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                live.lock().unwrap().retain(|u| *u != dying.url);
+                dying.kill();
+                (started.elapsed(), caught)
+            }));
         }
     }
+    let (killed_after, caught) = killer.unwrap().await.unwrap();
+    println!("chaos: instance b killed after {killed_after:.1?}");
+    assert!(
+        caught,
+        "b was never between an effect and its mark: the crash case was not exercised"
+    );
     // Instance b comes back (a new process would: new name, same database).
     tokio::time::sleep(Duration::from_secs(2)).await;
     let b2 = Instance::start(&setup, "b2", &figures).await;
@@ -727,6 +772,10 @@ async fn two_instances_handle_every_transition_exactly_once_through_chaos() {
         "no genuine delivery was refused"
     );
     assert_eq!(figures.given_up.load(Ordering::Relaxed), 0);
+    assert!(
+        figures.reruns_absorbed.load(Ordering::Relaxed) > 0,
+        "b died after an effect and before its mark: that transition ran again, absorbed by the key"
+    );
     let elapsed = started.elapsed();
     assert!(elapsed < DEADLINE, "took {elapsed:?}");
 
