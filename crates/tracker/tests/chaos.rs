@@ -115,7 +115,7 @@ impl Handler for Effects {
                 .b_between_effect_and_mark
                 .fetch_add(1, Ordering::SeqCst);
         }
-        let pause = if self.instance == "b" && h % 10 == 0 {
+        let pause = if self.instance == "b" && h.is_multiple_of(10) {
             200
         } else {
             h % 4
