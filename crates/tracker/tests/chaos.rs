@@ -218,11 +218,17 @@ impl Instance {
                     .connect_with(options)
                     .await
                     .unwrap();
-                let store = PostgresStore::from_pool(pool.clone()).await.unwrap();
+                let store = PostgresStore::from_pool(pool).await.unwrap();
                 let heysign = setup.heysign();
                 let leap = setup.leap(owned_name == "a");
+                // The application's own pool, as an application has.
+                let app_pool = PgPoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(support::schema_options(&setup.url, &setup.schema))
+                    .await
+                    .unwrap();
                 let handler = Effects {
-                    pool,
+                    pool: app_pool,
                     instance: owned_name.clone(),
                     seed: setup.seed,
                     figures,
@@ -235,7 +241,7 @@ impl Instance {
                     .instance(owned_name)
                     .stale_after(Duration::from_secs(3))
                     .tick(Duration::from_millis(50))
-                    .lease(Duration::from_secs(1))
+                    .lease(Duration::from_secs(3))
                     .handler_concurrency(8)
                     .reads(8, 100)
                     .read_timeout(Duration::from_secs(5))
@@ -831,6 +837,12 @@ async fn two_instances_handle_every_transition_exactly_once_through_chaos() {
         get(&figures.handler_calls),
         get(&figures.handler_failures),
         get(&figures.reruns_absorbed)
+    );
+    let (ma, mb2) = (a.tracker.metrics(), b2.tracker.metrics());
+    let _ = writeln!(
+        report,
+        "  leases lost (a, b2): {}, {}; reads by the reconciler (a, b2): {}, {}, of which rate limited {}, {}",
+        ma.leases_lost, mb2.leases_lost, ma.reads, mb2.reads, ma.rate_limited, mb2.rate_limited
     );
     let _ = writeln!(
         report,

@@ -48,6 +48,9 @@ const MIGRATION_LOCK: i64 = 0x5349_474e_5452_4b52;
 /// ```
 pub struct PostgresStore {
     pool: PgPool,
+    /// Two connections of its own for the handler's claims, lease renewals and marks, so that
+    /// webhooks and reads holding every connection of `pool` never make a lease run out.
+    control: PgPool,
     dialect: Dialect,
     database: String,
 }
@@ -62,7 +65,7 @@ impl fmt::Debug for PostgresStore {
 
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`) with a
-    /// pool of up to 10 connections, and migrates the schema.
+    /// pool of up to 10 connections (and 2 for the handler's leases), and migrates the schema.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         // The parser's message could quote the URL, password included: it is not kept.
         let options = PgConnectOptions::from_str(url)
@@ -76,7 +79,8 @@ impl PostgresStore {
         Self::from_pool(pool).await
     }
 
-    /// Uses an application's own pool, and migrates the schema.
+    /// Uses an application's own pool, and migrates the schema. The handler's bookkeeping gets
+    /// two more connections of its own, opened with the same options when first needed.
     pub async fn from_pool(pool: PgPool) -> StoreResult<Self> {
         let options = pool.connect_options();
         let database = format!(
@@ -85,8 +89,14 @@ impl PostgresStore {
             options.get_port(),
             options.get_database().unwrap_or_default()
         );
+        // Opened on first use, with the pool's own connection options.
+        let control = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with((*options).clone());
         let store = Self {
             pool,
+            control,
             dialect: DIALECT,
             database,
         };

@@ -272,8 +272,12 @@ pub(super) fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreErr
     move |err| StoreError::with_source(format!("store: {what} failed: {err}"), err)
 }
 
-/// Implements [`Store`](super::Store) for a struct holding `pool: sqlx::Pool<$db>` and
-/// `dialect: Dialect`.
+/// Implements [`Store`](super::Store) for a struct holding `pool: sqlx::Pool<$db>`,
+/// `control: sqlx::Pool<$db>` and `dialect: Dialect`.
+///
+/// The handler's bookkeeping (claims, lease renewals, marks) goes through `control`, so that a
+/// flood of webhooks holding every connection of `pool` never delays a renewal or a mark past
+/// its lease.
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
@@ -451,7 +455,7 @@ macro_rules! sql_store {
                 use $crate::store::sql::*;
                 use $crate::store::{Claim, EnvelopeKey, to_millis};
                 let d = self.dialect;
-                let mut tx = self.pool.begin().await.map_err(failed("begin"))?;
+                let mut tx = self.control.begin().await.map_err(failed("begin"))?;
                 let leased = sqlx::query(&d.sql(CLAIM_TRANSITIONS))
                     .bind(owner)
                     .bind(to_millis(now))
@@ -502,7 +506,7 @@ macro_rules! sql_store {
                     .bind(key.id.as_str())
                     .bind(owner)
                     .bind($crate::store::to_millis(lease_until))
-                    .execute(&self.pool)
+                    .execute(&self.control)
                     .await
                     .map_err(failed("renew lease"))?;
                 Ok(done.rows_affected() == 1)
@@ -518,7 +522,7 @@ macro_rules! sql_store {
                 use $crate::store::sql::*;
                 use $crate::store::to_millis;
                 let d = self.dialect;
-                let mut tx = self.pool.begin().await.map_err(failed("begin"))?;
+                let mut tx = self.control.begin().await.map_err(failed("begin"))?;
                 let released = sqlx::query(&d.sql(RELEASE_HANDLED))
                     .bind(&key.provider)
                     .bind(key.id.as_str())
@@ -555,7 +559,7 @@ macro_rules! sql_store {
                 use $crate::store::sql::*;
                 use $crate::store::to_millis;
                 let d = self.dialect;
-                let mut tx = self.pool.begin().await.map_err(failed("begin"))?;
+                let mut tx = self.control.begin().await.map_err(failed("begin"))?;
                 let released = sqlx::query(&d.sql(RELEASE_FAILED))
                     .bind(&key.provider)
                     .bind(key.id.as_str())

@@ -45,6 +45,9 @@ const MIGRATIONS: &[Migration] = &[Migration {
 /// ```
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The same pool: SQLite has one writer, so the handler's bookkeeping cannot be given
+    /// connections of its own.
+    control: SqlitePool,
     dialect: Dialect,
     location: Option<PathBuf>,
 }
@@ -93,6 +96,7 @@ impl SqliteStore {
             .await
             .map_err(failed("open"))?;
         let store = Self {
+            control: pool.clone(),
             pool,
             dialect: DIALECT,
             location,
