@@ -644,3 +644,43 @@ fn store_constructors_can_be_spawned() {
     spawnable(async { SqliteStore::in_memory().await });
     spawnable(async { signing_tracker::store::PostgresStore::connect("postgres://never").await });
 }
+
+/// A database password never shows: not in the error about a URL that does not parse (the
+/// parser's message could quote it), not in the store's or the tracker's `Debug`.
+#[tokio::test]
+async fn database_passwords_never_show() {
+    const PASSWORD: &str = "pa55-w0rd-never-shown";
+    let unparsable = format!("postgres://app:{PASSWORD}@db.example.com:notaport/app");
+    let err = signing_tracker::store::PostgresStore::connect(&unparsable)
+        .await
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(PASSWORD), "{shown}");
+    let Some(url) = support::postgres_url("database_passwords_never_show on PostgreSQL") else {
+        return;
+    };
+    // The test server trusts local connections, so any password is accepted.
+    let with_password = url.replacen(
+        "postgres://postgres@",
+        &format!("postgres://postgres:{PASSWORD}@"),
+        1,
+    );
+    assert!(
+        with_password.contains(PASSWORD),
+        "the test URL has the expected shape: {url}"
+    );
+    let store = signing_tracker::store::PostgresStore::connect(&with_password)
+        .await
+        .unwrap();
+    let tracker = signing_tracker::Tracker::builder()
+        .store(store)
+        .provider(Arc::new(signing_testkit::MemoryProvider::new()))
+        .handler(|_: signing_tracker::Transition| async {
+            Ok::<(), signing_tracker::HandlerError>(())
+        })
+        .build()
+        .unwrap();
+    let shown = format!("{tracker:?}");
+    assert!(shown.contains("PostgresStore"), "{shown}");
+    assert!(!shown.contains(PASSWORD), "{shown}");
+}
