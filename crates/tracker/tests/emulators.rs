@@ -477,3 +477,71 @@ async fn a_leap_callback_refused_as_a_replay_after_a_failed_write_is_not_lost() 
         Milestone::Finished(signing_core::EnvelopeStatus::Completed)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_faults_on_reads_are_retried_later_and_counted() {
+    use signing_testkit::emulator::Fault;
+    use signing_testkit::emulator::leap_sign::Route;
+
+    let emulator = LeapSignEmulator::start().await;
+    let lp = leap(&emulator, "http://127.0.0.1:9/webhooks/leap-sign");
+    let calls = Calls::default();
+    let tracker = tuned(Tracker::builder())
+        .store(MemoryStore::new())
+        .provider(Arc::new(lp.clone()))
+        .handler(calls.handler())
+        .stale_after(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let envelope = lp.send(&request(2, SigningOrder::Parallel)).await.unwrap();
+    tracker.track(&envelope).await.unwrap();
+    emulator
+        .sign(envelope.id.as_str(), "s1@example.com")
+        .unwrap();
+    // More 503s than the adapter's own retries absorb: the read fails and is counted.
+    emulator.inject(Route::GetProcessData, Fault::Status(503), 2);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let failed = tracker.reconcile_due().await.unwrap();
+    assert_eq!((failed.reads, failed.errors), (0, 1));
+    let record = tracker
+        .envelope("leap-sign", &envelope.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.poll_errors, 1);
+    assert!(
+        record
+            .last_poll_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("503"),
+        "{record:?}"
+    );
+    assert_eq!(tracker.stats().await.unwrap().poll_errors, 1);
+
+    // A lost answer is retried by the adapter (a read is safe to repeat); the next pass reads.
+    emulator.inject(Route::GetProcessData, Fault::LostAnswer, 1);
+    let mut read = false;
+    for _ in 0..200 {
+        if tracker.reconcile_due().await.unwrap().reads == 1 {
+            read = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(read, "the envelope was read again");
+    let record = tracker
+        .envelope("leap-sign", &envelope.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.poll_errors, record.last_poll_error.as_deref()),
+        (0, None)
+    );
+    while tracker.handle_due().await.unwrap() > 0 {}
+    assert_eq!(
+        calls.of(&envelope.id),
+        ["sent", "signed:email:s1@example.com"]
+    );
+}
