@@ -8,6 +8,8 @@
 //! - [`NewEnvelope`]: a validated request (documents, [`Signer`]s, order, cc, metadata, ...).
 //! - [`Envelope`], [`EnvelopeStatus`], [`SignerStatus`]: what the provider reports.
 //! - [`Event`], [`EventKind`]: what webhooks and callbacks say happened.
+//! - [`progress`]: the total order of an envelope's [`Milestone`]s, which makes "a transition"
+//!   well defined.
 //! - [`RawJson`]: the provider's own payload of an envelope or event, kept as received.
 //! - [`Capabilities`]: what a provider supports, checked before any request.
 //! - [`Error`], [`ErrorKind`]: one error type for every provider.
@@ -59,6 +61,7 @@ mod event;
 mod ext;
 mod id;
 pub mod net;
+pub mod progress;
 mod provider;
 mod raw;
 mod replay;
@@ -74,6 +77,7 @@ pub use error::{BoxError, Error, ErrorKind, Result, TransportKind};
 pub use event::{Event, SignerRef};
 pub use ext::{SigningProviderExt, WatchOptions};
 pub use id::{EnvelopeId, EventId, SignerId};
+pub use progress::{Milestone, Progress, SignerKey, Stage};
 #[cfg(any(test, feature = "mocks"))]
 pub use provider::MockSigningProvider;
 pub use provider::{ListQuery, Page, SigningProvider, WebhookRequest};

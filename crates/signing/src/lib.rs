@@ -11,6 +11,7 @@
 //! | `heysign` | HeySign API v1 | `signing::heysign` |
 //! | `leap-sign` | LEAP Sign (Documill Leap) | `signing::leap_sign` |
 //! | `testkit` | the in-memory provider `memory`, mocks, emulators, conformance suite | `signing::testkit` |
+//! | `tracker` (+ `tracker-sqlite`, `tracker-postgres`, `tracker-axum`) | durable tracking: a handler called exactly once per envelope transition, across instances | `signing::tracker` |
 //!
 //! No provider is enabled by default. TLS is `rustls` (default feature) or `native-tls`.
 //!
@@ -68,6 +69,13 @@ pub use leap_sign;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub use signing_testkit as testkit;
+
+/// Durable tracking: learn exactly once when each envelope is signed, across many application
+/// instances; stores on SQLite (`tracker-sqlite`) and PostgreSQL (`tracker-postgres`), and a
+/// ready axum route (`tracker-axum`).
+#[cfg(feature = "tracker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracker")))]
+pub use signing_tracker as tracker;
 
 // The README's Rust snippets compile as doctests, so they cannot drift from the API.
 #[cfg(doctest)]
