@@ -13,7 +13,9 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use signing_core::{Error, ErrorKind, RawJson, Result};
 use signing_http::paging::{self, DEFAULT_MAX_PAGES, Page};
-use signing_http::{Answer, BaseUrl, Body, Repeat, Request, Transport, settle};
+use signing_http::{
+    Answer, BaseUrl, Body, Repeat, Request, Transport, multipart_file_name, settle,
+};
 
 use crate::error::PROVIDER;
 use crate::wire::{
@@ -462,7 +464,7 @@ impl Files<'_> {
         // Built anew for each attempt: a form is consumed by sending it. The bytes are shared.
         let form = move || {
             let part = reqwest::multipart::Part::stream(content.clone())
-                .file_name(name.clone())
+                .file_name(multipart_file_name(&name))
                 .mime_str(&content_type)
                 .map_err(|e| {
                     Error::invalid_request("content_type", format!("`{content_type}`: {e}"))

@@ -5,11 +5,13 @@ use std::sync::{Mutex, PoisonError};
 
 use http::Method;
 use reqwest::multipart::{Form, Part};
-use signing_core::{Error, ErrorKind, Result};
-use signing_http::{Answer, BaseUrl, Body, Repeat, Request, Transport, settle};
+use signing_core::{Error, ErrorKind, RawJson, Result};
+use signing_http::{
+    Answer, BaseUrl, Body, Repeat, Request, Transport, clean_message, multipart_file_name, settle,
+};
 
 use crate::error::{CANCEL, PROVIDER};
-use crate::wire::{LaunchRequest, ProcessData, ProjectId, ProjectStatus};
+use crate::wire::{LaunchRequest, ProcessData, ProjectId, ProjectStatus, project_id_in};
 
 /// `POST`: start a signing process.
 const LAUNCH_NEW: &[&str] = &[
@@ -113,7 +115,7 @@ impl LeapSignClient {
             )?
             .body(Body::multipart(form));
         let answer = self.transport.send(&request).await?;
-        process_data(&answer)
+        launched(&answer)
     }
 
     /// The process data of a project. An unknown or deleted id is
@@ -146,7 +148,7 @@ impl LeapSignClient {
             || async {
                 self.process_data(id)
                     .await
-                    .is_ok_and(|data| data.status == ProjectStatus::Cancelled)
+                    .is_ok_and(|data| data.status == Some(ProjectStatus::Cancelled))
             },
         )
         .await
@@ -167,6 +169,36 @@ impl LeapSignClient {
         settle(attempted, Error::is_not_found, || async { true }).await
     }
 }
+
+/// The process data of launch-new's answer. An answer that cannot be read as process data still
+/// gives the project when its id can be found in it; one that names no project is
+/// `OutcomeUnknown`, and the error shows the answer, so the caller can recover the id by hand.
+fn launched(answer: &Answer) -> Result<ProcessData> {
+    let Err(error) = process_data(answer) else {
+        return process_data(answer);
+    };
+    if let Some(id) = project_id_in(&answer.body)
+        && let Ok(raw) = RawJson::new(answer.body.clone())
+    {
+        return Ok(ProcessData::only_id(id, raw));
+    }
+    let shown: String = clean_message(&String::from_utf8_lossy(&answer.body))
+        .chars()
+        .take(MAX_ANSWER_SHOWN)
+        .collect();
+    Err(Error::outcome_unknown(
+        "launch-new",
+        format!(
+            "LEAP accepted the launch but its answer names no project ({error}); the answer \
+             was: {shown}"
+        ),
+    )
+    .with_provider(PROVIDER)
+    .with_source(error))
+}
+
+/// How much of an unreadable launch answer an error shows.
+const MAX_ANSWER_SHOWN: usize = 2_000;
 
 /// The process data of an answer; for launch-new, one that cannot be read is
 /// `OutcomeUnknown`.
@@ -190,7 +222,7 @@ fn launch_form(request: &LaunchRequest) -> Result<Form> {
     let document = &request.document;
     let length = u64::try_from(document.content().len()).unwrap_or(u64::MAX);
     let file = Part::stream_with_length(document.content().clone(), length)
-        .file_name(document.file_name().to_owned())
+        .file_name(multipart_file_name(document.file_name()))
         .mime_str(document.content_type())
         .map_err(|_| {
             Error::invalid_request(

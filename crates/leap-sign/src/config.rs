@@ -6,16 +6,17 @@ use std::time::Duration;
 
 use http::header::AUTHORIZATION;
 use signing_core::net::UrlRules;
+use signing_core::webhook::secret_list;
 use signing_core::{
-    Document, Error, ExposeSecret, InMemoryReplayGuard, NewEnvelope, Party, ReplayGuard, Result,
-    RetryPolicy, SecretString, Signer,
+    Document, Error, ExposeSecret, NewEnvelope, Party, ReplayGuard, Result, RetryPolicy,
+    SecretString, Signer,
 };
 use signing_http::{Auth, BaseUrl, HttpSettings};
 
 use crate::client::LeapSignClient;
 use crate::error::{LeapErrors, PROVIDER};
 use crate::provider::LeapSign;
-use crate::webhook::CallbackConfig;
+use crate::webhook::{CallbackBindings, CallbackConfig, InMemoryCallbackBindings};
 
 /// The production API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.leap.documill.com";
@@ -60,6 +61,9 @@ pub struct LeapSignBuilder {
     api_key: Option<SecretString>,
     base_url: String,
     callback: Option<(String, SecretString)>,
+    previous_callback_secrets: Vec<SecretString>,
+    callback_lifetime: Option<Duration>,
+    callback_bindings: Option<Arc<dyn CallbackBindings>>,
     allow_insecure_loopback_callback: bool,
     default_owner: Option<Party>,
     http: HttpSettings,
@@ -92,24 +96,33 @@ impl fmt::Debug for LeapSignBuilder {
                     .map(|(base, _)| (base.as_str(), "[REDACTED]")),
             )
             .field(
+                "previous_callback_secrets",
+                &format_args!("[{} redacted]", self.previous_callback_secrets.len()),
+            )
+            .field("callback_lifetime", &self.callback_lifetime)
+            .field("callback_bindings", &self.callback_bindings)
+            .field(
                 "allow_insecure_loopback_callback",
                 &self.allow_insecure_loopback_callback,
             )
             .field("default_owner", &self.default_owner)
             .field("http", &self.http)
-            .field("replay_guard", &self.replay_guard)
+            .field("replay_guard", &self.replay_guard.is_some())
             .finish()
     }
 }
 
 impl LeapSignBuilder {
     /// A builder for the production API, with no key yet, a 30 s request timeout, a 10 s
-    /// connect timeout, the default [`RetryPolicy`] and an [`InMemoryReplayGuard`].
+    /// connect timeout and the default [`RetryPolicy`].
     pub fn new() -> Self {
         Self {
             api_key: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
             callback: None,
+            previous_callback_secrets: Vec::new(),
+            callback_lifetime: None,
+            callback_bindings: None,
             allow_insecure_loopback_callback: false,
             default_owner: None,
             http: HttpSettings::default()
@@ -142,7 +155,16 @@ impl LeapSignBuilder {
             builder = builder.with_base_url(base_url);
         }
         match (get(ENV_CALLBACK_BASE_URL), get(ENV_CALLBACK_SECRET)) {
-            (Some(base), Some(secret)) => builder = builder.with_callback(base, secret),
+            (Some(base), Some(secrets)) => {
+                // Several secrets, for a rotation: the first makes new URLs.
+                let mut secrets = secret_list(&secrets);
+                if let Some(current) = secrets.next() {
+                    builder = builder.with_callback(base, current.to_owned());
+                }
+                for previous in secrets {
+                    builder = builder.with_previous_callback_secret(previous.to_owned());
+                }
+            }
             (Some(_), None) => return Err(missing(ENV_CALLBACK_SECRET)),
             (None, Some(_)) => return Err(missing(ENV_CALLBACK_BASE_URL)),
             (None, None) => {}
@@ -180,6 +202,33 @@ impl LeapSignBuilder {
         secret: impl Into<SecretString>,
     ) -> Self {
         self.callback = Some((base_url.into(), secret.into()));
+        self
+    }
+
+    /// A callback secret of an earlier configuration, still accepted for the URLs it issued
+    /// (at least [`MIN_CALLBACK_SECRET_LEN`] bytes). New URLs are made with the secret given to
+    /// [`with_callback`](Self::with_callback). Call again for more.
+    #[must_use]
+    pub fn with_previous_callback_secret(mut self, secret: impl Into<SecretString>) -> Self {
+        self.previous_callback_secrets.push(secret.into());
+        self
+    }
+
+    /// How long a callback URL is accepted after its launch (default: as long as the project
+    /// lives). A callback arriving later is refused with
+    /// [`WebhookError::CallbackExpired`](signing_core::webhook::WebhookError::CallbackExpired).
+    #[must_use]
+    pub fn with_callback_lifetime(mut self, lifetime: Duration) -> Self {
+        self.callback_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Where each launch's callback nonce is bound to its project (default: an
+    /// [`InMemoryCallbackBindings`] of this process). Give every instance of an application the
+    /// same store, so a callback reaching any of them is recognised.
+    #[must_use]
+    pub fn with_callback_bindings(mut self, bindings: Arc<dyn CallbackBindings>) -> Self {
+        self.callback_bindings = Some(bindings);
         self
     }
 
@@ -229,8 +278,13 @@ impl LeapSignBuilder {
         self
     }
 
-    /// Where processed callbacks are remembered, so a replay is refused. Share one across
-    /// instances of an application (default: an [`InMemoryReplayGuard`] of this process).
+    /// Refuses a callback already accepted (by event id) with
+    /// [`WebhookError::Replayed`](signing_core::webhook::WebhookError::Replayed).
+    ///
+    /// Off by default: a delivery counts as seen as soon as `parse_webhook` returns it, so an
+    /// application whose processing can fail after that would lose a redelivered completion.
+    /// Drop duplicates by event id in the application's own store instead, in the same
+    /// transaction as their effect (`docs/webhooks.md`).
     #[must_use]
     pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
         self.replay_guard = Some(guard);
@@ -249,28 +303,39 @@ impl LeapSignBuilder {
             .map_err(|e| e.with_provider(PROVIDER))?;
         let base_url =
             BaseUrl::parse("base_url", &self.base_url).map_err(|e| e.with_provider(PROVIDER))?;
-        let callback = self
-            .callback
-            .map(|(base, secret)| {
+        let callback = match self.callback {
+            Some((base, secret)) => {
                 let rules = UrlRules::strict().loopback_http(self.allow_insecure_loopback_callback);
                 let base = BaseUrl::parse_with("callback_base_url", &base, rules)
                     .map_err(|e| e.with_provider(PROVIDER))?;
-                if secret.expose_secret().len() < MIN_CALLBACK_SECRET_LEN {
+                let mut secrets = vec![secret];
+                secrets.extend(self.previous_callback_secrets);
+                if secrets
+                    .iter()
+                    .any(|secret| secret.expose_secret().len() < MIN_CALLBACK_SECRET_LEN)
+                {
                     return Err(invalid(
                         "callback_secret",
                         format!("must be at least {MIN_CALLBACK_SECRET_LEN} bytes"),
                     ));
                 }
-                Ok(CallbackConfig::new(base, secret))
-            })
-            .transpose()?;
+                let bindings = self
+                    .callback_bindings
+                    .unwrap_or_else(|| Arc::new(InMemoryCallbackBindings::new()));
+                Some(CallbackConfig::new(
+                    base,
+                    secrets,
+                    self.callback_lifetime,
+                    bindings,
+                ))
+            }
+            None => None,
+        };
         if let Some(owner) = &self.default_owner {
             check_owner(owner)?;
         }
         let transport = self.http.transport(PROVIDER, auth, Arc::new(LeapErrors))?;
-        let guard = self
-            .replay_guard
-            .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::new()));
+        let guard = self.replay_guard;
         Ok(LeapSign::new(
             LeapSignClient::new(transport, base_url),
             callback,

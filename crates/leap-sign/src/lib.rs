@@ -115,7 +115,8 @@ pub use config::{
 };
 pub use error::PROVIDER;
 pub use provider::LeapSign;
+pub use webhook::{CallbackBindings, InMemoryCallbackBindings};
 pub use wire::{
-    CallbackBody, DocumentInfo, LaunchDocument, LaunchRequest, Person, ProcessData, ProjectId,
-    ProjectStatus, SignerTaskStatus, Workflow, WorkflowSigner,
+    CallbackBody, DocumentInfo, LaunchDocument, LaunchRequest, PROJECT_ID_FIELDS, Person,
+    ProcessData, ProjectId, ProjectStatus, SignerTaskStatus, Workflow, WorkflowSigner,
 };

@@ -10,10 +10,11 @@ use signing_core::{
     Error, Event, ListQuery, NewEnvelope, Operation, Page, Party, ReplayGuard, Result,
     SignerStatus, SigningOrder, SigningProvider, WebhookRequest,
 };
+use time::OffsetDateTime;
 
 use crate::client::LeapSignClient;
 use crate::error::PROVIDER;
-use crate::webhook::{self as callback, CallbackConfig};
+use crate::webhook::{self as callback, CallbackConfig, IssuedCallback};
 use crate::wire::{
     LaunchDocument, LaunchRequest, Person, ProcessData, ProjectId, ProjectStatus, SignerTaskStatus,
     WorkflowSigner,
@@ -33,7 +34,7 @@ struct Inner {
     client: LeapSignClient,
     callback: Option<CallbackConfig>,
     default_owner: Option<Party>,
-    replay_guard: Arc<dyn ReplayGuard>,
+    replay_guard: Option<Arc<dyn ReplayGuard>>,
 }
 
 impl fmt::Debug for LeapSign {
@@ -42,7 +43,7 @@ impl fmt::Debug for LeapSign {
             .field("client", &self.inner.client)
             .field("callback", &self.inner.callback)
             .field("default_owner", &self.inner.default_owner)
-            .field("replay_guard", &self.inner.replay_guard)
+            .field("replay_guard", &self.inner.replay_guard.is_some())
             .finish()
     }
 }
@@ -52,7 +53,7 @@ impl LeapSign {
         client: LeapSignClient,
         callback: Option<CallbackConfig>,
         default_owner: Option<Party>,
-        replay_guard: Arc<dyn ReplayGuard>,
+        replay_guard: Option<Arc<dyn ReplayGuard>>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -74,8 +75,12 @@ impl LeapSign {
         self.inner.callback.as_ref().map(CallbackConfig::base_url)
     }
 
-    /// The launch-new request for `request`, after every check that needs no request.
-    fn launch_request(&self, request: &NewEnvelope) -> Result<LaunchRequest> {
+    /// The launch-new request for `request`, after every check that needs no request, and the
+    /// callback URL issued for it, when the adapter issued one.
+    fn launch_request(
+        &self,
+        request: &NewEnvelope,
+    ) -> Result<(LaunchRequest, Option<IssuedCallback>)> {
         self.capabilities()
             .check_request(PROVIDER, request)
             .map_err(|err| err.with_provider(PROVIDER))?;
@@ -91,11 +96,14 @@ impl LeapSign {
                 .with_provider(PROVIDER)
             })?;
         let document = launch_document(request.documents())?;
-        let callback_url = match (request.callback_url(), &self.inner.callback) {
+        let (callback_url, issued) = match (request.callback_url(), &self.inner.callback) {
             // The caller's own URL is used as given; it then owns that URL's security.
-            (Some(url), _) => Some(url.to_string()),
-            (None, Some(callback)) => Some(callback.url_for(request)?),
-            (None, None) => None,
+            (Some(url), _) => (Some(url.to_string()), None),
+            (None, Some(callback)) => {
+                let issued = callback.issue(OffsetDateTime::now_utc())?;
+                (Some(issued.url.clone()), Some(issued))
+            }
+            (None, None) => (None, None),
         };
         let mut launch = LaunchRequest::new(
             request.title(),
@@ -106,7 +114,7 @@ impl LeapSign {
         .ordered_signers(request.order() == SigningOrder::Sequential)
         .additional_recipients(request.cc().iter().cloned());
         launch.callback_url = callback_url;
-        Ok(launch)
+        Ok((launch, issued))
     }
 }
 
@@ -154,8 +162,15 @@ impl SigningProvider for LeapSign {
     }
 
     async fn send(&self, request: &NewEnvelope) -> Result<Envelope> {
-        let launch = self.launch_request(request)?;
+        let (launch, issued) = self.launch_request(request)?;
         let data = self.inner.client.launch_new(&launch).await?;
+        if let (Some(callback), Some(issued)) = (&self.inner.callback, issued)
+            && let Err(err) = callback.bind(&issued.nonce, &data.project_id).await
+        {
+            // The project exists and is out for signing: the send succeeded. Its callback will
+            // be refused for want of a binding, and its completion learnt by reading it.
+            tracing::warn!(project = %data.project_id, error = %err, "could not bind the callback of a launched project");
+        }
         let mut envelope = to_envelope(data);
         envelope.reference = request.reference().map(str::to_owned);
         Ok(envelope)
@@ -193,9 +208,29 @@ impl SigningProvider for LeapSign {
             .callback
             .as_ref()
             .ok_or_else(|| refuse(WebhookError::NoSecret))?;
-        let nonce = callback.verify_path(&request.path).map_err(refuse)?;
+        let nonce = callback
+            .verify_path(&request.path, OffsetDateTime::now_utc())
+            .map_err(refuse)?;
         let (body, raw) = callback::parse_body(&request.body).map_err(refuse)?;
         let project = body.project_id;
+        // The URL was issued for one project: its callback speaks for that one only.
+        match callback.bound(&nonce).await? {
+            Some(bound) if bound == project => {}
+            Some(bound) => {
+                return Err(refuse(WebhookError::InvalidPayload(format!(
+                    "the callback names project {project}, but its URL was issued for project \
+                     {bound}"
+                ))));
+            }
+            None => {
+                return Err(refuse(WebhookError::InvalidPayload(
+                    "the callback's URL is bound to no project here (was the envelope sent by \
+                     another instance, or before a restart? give every instance one \
+                     CallbackBindings store)"
+                        .to_owned(),
+                )));
+            }
+        }
         // The body is only a hint; the process data is the truth.
         let data = match self.inner.client.process_data(&project).await {
             Ok(data) => data,
@@ -208,19 +243,21 @@ impl SigningProvider for LeapSign {
             // callback is delivered again.
             Err(err) => return Err(err),
         };
-        if data.project_id != project || data.status != ProjectStatus::Completed {
+        if data.project_id != project || data.status != Some(ProjectStatus::Completed) {
             return Err(refuse(WebhookError::InvalidPayload(format!(
                 "callback not confirmed: get process data reports project {project} as {}",
                 data.status
+                    .as_ref()
+                    .map_or("without a status", ProjectStatus::as_str)
             ))));
         }
-        let key = callback::replay_key(&nonce, &project);
-        if !self.inner.replay_guard.first_seen(&key).await? {
-            return Err(refuse(WebhookError::Replayed(
-                callback::completed_event_id(&project).into_string(),
-            )));
+        let event = callback::completed_event(&data, raw);
+        if let Some(guard) = &self.inner.replay_guard
+            && !guard.first_seen(event.id.as_str()).await?
+        {
+            return Err(refuse(WebhookError::Replayed(event.id.into_string())));
         }
-        Ok(vec![callback::completed_event(&data, raw)])
+        Ok(vec![event])
     }
 }
 
@@ -239,10 +276,12 @@ pub(crate) fn to_envelope(data: ProcessData) -> Envelope {
         ..
     } = data;
     let status = match status {
-        ProjectStatus::InProgress => EnvelopeStatus::Sent,
-        ProjectStatus::Completed => EnvelopeStatus::Completed,
-        ProjectStatus::Cancelled => EnvelopeStatus::Cancelled,
-        other => EnvelopeStatus::Other(other.as_str().to_owned()),
+        Some(ProjectStatus::InProgress) => EnvelopeStatus::Sent,
+        Some(ProjectStatus::Completed) => EnvelopeStatus::Completed,
+        Some(ProjectStatus::Cancelled) => EnvelopeStatus::Cancelled,
+        Some(other) => EnvelopeStatus::Other(other.as_str().to_owned()),
+        // The status is not documented: an answer without one says nothing of it.
+        None => EnvelopeStatus::Other(String::new()),
     };
     let mut envelope = Envelope::new(EnvelopeId::from(project_id), PROVIDER, status);
     envelope.title = name;

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use signing_core::{EnvelopeId, Party, RawJson, Signer};
+use signing_http::lenient;
 use time::OffsetDateTime;
 
 signing_core::string_id! {
@@ -293,51 +294,161 @@ signing_core::open_enum! {
     }
 }
 
+/// Where an answer may carry the project id, in the order looked at (`a.b`: field `b` of the
+/// object under `a`). LEAP documents the launch answer as "the full signing process data" without
+/// naming its fields: the id is looked for in these places, kept in this one list.
+pub const PROJECT_ID_FIELDS: [&str; 5] = [
+    "projectId",
+    "id",
+    "processId",
+    "signingProcessId",
+    "project.id",
+];
+
 /// A signing process as "get process data" and launch-new return it.
 ///
-/// The structure is not published; the field names are the project's assumption. Fields this
-/// version does not know are not modelled; the whole answer is kept in [`raw`](Self::raw).
+/// The structure is not published; the field names are the project's assumption, read
+/// leniently: the id from the first of [`PROJECT_ID_FIELDS`] present, every other field
+/// optional, a value of an unexpected type or format read as absent, status names in any
+/// casing. Fields this version does not know are not modelled; the whole answer is kept in
+/// [`raw`](Self::raw).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "WireProcessData")]
 #[non_exhaustive]
 pub struct ProcessData {
-    /// `projectId`.
+    /// The project id (`projectId`, or another of [`PROJECT_ID_FIELDS`]).
     pub project_id: ProjectId,
     /// `name`.
-    #[serde(default)]
     pub name: Option<String>,
-    /// `status`.
-    pub status: ProjectStatus,
+    /// `status`; `None` when absent or not a string.
+    pub status: Option<ProjectStatus>,
     /// `createdThroughSignApi`: only such projects can be cancelled through the API.
-    #[serde(default)]
     pub created_through_sign_api: Option<bool>,
     /// `projectOwner`.
-    #[serde(default)]
     pub project_owner: Option<Person>,
     /// `orderedSigners`.
-    #[serde(default)]
     pub ordered_signers: Option<bool>,
     /// `additionalRecipients`.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub additional_recipients: Vec<String>,
-    /// `createdAt` (RFC 3339).
-    #[serde(default, with = "lenient_time")]
+    /// `createdAt`.
+    #[serde(with = "lenient::time")]
     pub created_at: Option<OffsetDateTime>,
-    /// `completedAt` (RFC 3339).
-    #[serde(default, with = "lenient_time")]
+    /// `completedAt`.
+    #[serde(with = "lenient::time")]
     pub completed_at: Option<OffsetDateTime>,
-    /// `cancelledAt` (RFC 3339).
-    #[serde(default, with = "lenient_time")]
+    /// `cancelledAt`.
+    #[serde(with = "lenient::time")]
     pub cancelled_at: Option<OffsetDateTime>,
     /// `document`.
-    #[serde(default)]
     pub document: Option<DocumentInfo>,
     /// `workflow`.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub workflow: Workflow,
     // Read through `raw()`: set only by `from_json`, so it is always the answer as received.
     #[serde(skip)]
     pub(crate) raw: RawJson,
+}
+
+/// The process data as it may arrive: every field optional, the id in any of its places.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireProcessData {
+    #[serde(flatten)]
+    id: ProjectIdPlaces,
+    #[serde(default, deserialize_with = "lenient::text")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::named")]
+    status: Option<ProjectStatus>,
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    created_through_sign_api: Option<bool>,
+    #[serde(default, deserialize_with = "lenient_object")]
+    project_owner: Option<Person>,
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    ordered_signers: Option<bool>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    additional_recipients: Vec<String>,
+    #[serde(default, with = "lenient::time")]
+    created_at: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient::time")]
+    completed_at: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient::time")]
+    cancelled_at: Option<OffsetDateTime>,
+    #[serde(default, deserialize_with = "lenient_object")]
+    document: Option<DocumentInfo>,
+    #[serde(default, deserialize_with = "lenient_object")]
+    workflow: Option<Workflow>,
+}
+
+/// Every place of [`PROJECT_ID_FIELDS`], each read leniently (a string or a number).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ProjectIdPlaces {
+    #[serde(default, deserialize_with = "lenient::text")]
+    project_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    process_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    signing_process_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_object")]
+    project: Option<NestedId>,
+}
+
+#[derive(Deserialize)]
+struct NestedId {
+    #[serde(default, deserialize_with = "lenient::text")]
+    id: Option<String>,
+}
+
+impl ProjectIdPlaces {
+    /// The id from the first place of [`PROJECT_ID_FIELDS`] that holds a non-empty one.
+    fn resolve(self) -> Option<ProjectId> {
+        [
+            self.project_id,
+            self.id,
+            self.process_id,
+            self.signing_process_id,
+            self.project.and_then(|p| p.id),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|id| !id.trim().is_empty())
+        .map(ProjectId::from)
+    }
+}
+
+impl TryFrom<WireProcessData> for ProcessData {
+    type Error = String;
+
+    fn try_from(wire: WireProcessData) -> Result<Self, Self::Error> {
+        let project_id = wire.id.resolve().ok_or_else(|| {
+            format!("the process data names no project id (looked for {PROJECT_ID_FIELDS:?})")
+        })?;
+        Ok(Self {
+            project_id,
+            name: wire.name,
+            status: wire.status,
+            created_through_sign_api: wire.created_through_sign_api,
+            project_owner: wire.project_owner,
+            ordered_signers: wire.ordered_signers,
+            additional_recipients: wire.additional_recipients,
+            created_at: wire.created_at,
+            completed_at: wire.completed_at,
+            cancelled_at: wire.cancelled_at,
+            document: wire.document,
+            workflow: wire.workflow.unwrap_or_default(),
+            raw: RawJson::default(),
+        })
+    }
+}
+
+/// The project id an answer carries, looked for in the places of [`PROJECT_ID_FIELDS`]: for an
+/// answer that could not be read as process data, so that a project that exists is still
+/// named.
+pub(crate) fn project_id_in(answer: &[u8]) -> Option<ProjectId> {
+    serde_json::from_slice::<ProjectIdPlaces>(answer)
+        .ok()
+        .and_then(ProjectIdPlaces::resolve)
 }
 
 impl ProcessData {
@@ -347,6 +458,26 @@ impl ProcessData {
         let (mut data, raw) = RawJson::decode::<Self>(json)?;
         data.raw = raw;
         Ok(data)
+    }
+
+    /// Process data naming only `project_id`, for an answer of which nothing else could be
+    /// read; `raw` keeps the answer.
+    pub(crate) fn only_id(project_id: ProjectId, raw: RawJson) -> Self {
+        Self {
+            project_id,
+            name: None,
+            status: None,
+            created_through_sign_api: None,
+            project_owner: None,
+            ordered_signers: None,
+            additional_recipients: Vec::new(),
+            created_at: None,
+            completed_at: None,
+            cancelled_at: None,
+            document: None,
+            workflow: Workflow::default(),
+            raw,
+        }
     }
 
     /// The JSON exactly as LEAP returned it (no payload for a value built otherwise).
@@ -361,13 +492,13 @@ impl ProcessData {
 #[non_exhaustive]
 pub struct DocumentInfo {
     /// `name`: the file name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub name: Option<String>,
     /// `contentType`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub content_type: Option<String>,
     /// `size` in bytes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::number")]
     pub size: Option<u64>,
 }
 
@@ -376,7 +507,7 @@ pub struct DocumentInfo {
 #[non_exhaustive]
 pub struct Workflow {
     /// `signers`, in signing order.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_list")]
     pub signers: Vec<WorkflowSigner>,
 }
 
@@ -386,45 +517,92 @@ pub struct Workflow {
 #[non_exhaustive]
 pub struct WorkflowSigner {
     /// `order`: 1-based position.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::number")]
     pub order: Option<u32>,
     /// `name`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub name: Option<String>,
     /// `organization`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub organization: Option<String>,
     /// `email`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub email: Option<String>,
     /// `title`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub title: Option<String>,
     /// `status`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::named")]
     pub status: Option<SignerTaskStatus>,
     /// `signed`: whether they have signed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     pub signed: Option<bool>,
-    /// `notifiedAt` (RFC 3339).
-    #[serde(default, with = "lenient_time")]
+    /// `notifiedAt`.
+    #[serde(default, with = "lenient::time")]
     pub notified_at: Option<OffsetDateTime>,
-    /// `signedAt` (RFC 3339).
-    #[serde(default, with = "lenient_time")]
+    /// `signedAt`.
+    #[serde(default, with = "lenient::time")]
     pub signed_at: Option<OffsetDateTime>,
 }
 
 /// The body LEAP posts to `signTasksCompletedCallbackUrl` (not published; assumed
-/// `{"projectId", "status"}`).
+/// `{"projectId", "status"}`, the id looked for in the places of [`PROJECT_ID_FIELDS`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "WireCallbackBody")]
 #[non_exhaustive]
 pub struct CallbackBody {
-    /// `projectId`: the completed project.
+    /// The completed project.
     pub project_id: ProjectId,
     /// `status`, when sent as a string (`COMPLETED`). Only a hint: the process data decides.
-    #[serde(default, deserialize_with = "string_status")]
     pub status: Option<ProjectStatus>,
+}
+
+#[derive(Deserialize)]
+struct WireCallbackBody {
+    #[serde(flatten)]
+    id: ProjectIdPlaces,
+    #[serde(default, deserialize_with = "lenient::named")]
+    status: Option<ProjectStatus>,
+}
+
+impl TryFrom<WireCallbackBody> for CallbackBody {
+    type Error = String;
+
+    fn try_from(wire: WireCallbackBody) -> Result<Self, Self::Error> {
+        let project_id = wire.id.resolve().ok_or_else(|| {
+            format!("the body names no project (looked for {PROJECT_ID_FIELDS:?})")
+        })?;
+        Ok(Self {
+            project_id,
+            status: wire.status,
+        })
+    }
+}
+
+/// An object of the expected shape, or `None` for anything else (another type, a broken
+/// shape): one odd field costs that field, not the answer.
+fn lenient_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = Option::<Value>::deserialize(deserializer)?;
+    Ok(value.and_then(|value| serde_json::from_value(value).ok()))
+}
+
+/// A list whose items that cannot be read are left out; anything but a list is empty.
+fn lenient_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect(),
+        _ => Vec::new(),
+    })
 }
 
 /// The body of every LEAP error response (assumed `{"status", "error", "message"}`).
@@ -436,108 +614,6 @@ pub(crate) struct ErrorBody {
     /// `message`: what went wrong, in words.
     #[serde(default)]
     pub(crate) message: Option<String>,
-}
-
-fn string_status<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<ProjectStatus>, D::Error> {
-    Ok(match Option::<Value>::deserialize(deserializer)? {
-        Some(Value::String(status)) => Some(ProjectStatus::from(status.as_str())),
-        _ => None,
-    })
-}
-
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
-}
-
-/// Timestamps: written as RFC 3339; read from RFC 3339, and anything else (a format this
-/// version does not know) becomes `None` instead of failing the whole answer.
-mod lenient_time {
-    use std::fmt;
-
-    use serde::de::{self, IgnoredAny, Visitor};
-    use serde::{Deserializer, Serializer};
-    use time::OffsetDateTime;
-    use time::format_description::well_known::Rfc3339;
-
-    #[allow(clippy::ref_option)] // The signature serde's `with` requires.
-    pub(super) fn serialize<S: Serializer>(
-        value: &Option<OffsetDateTime>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value.and_then(|at| at.format(&Rfc3339).ok()) {
-            Some(text) => serializer.serialize_str(&text),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<OffsetDateTime>, D::Error> {
-        deserializer.deserialize_any(Lenient)
-    }
-
-    /// Accepts any JSON value: a string is parsed as RFC 3339, anything else is `None`. Reads
-    /// the text in place rather than through an owned `Value`.
-    struct Lenient;
-
-    impl<'de> Visitor<'de> for Lenient {
-        type Value = Option<OffsetDateTime>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an RFC 3339 time, or anything else to be read as none")
-        }
-
-        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            Ok(OffsetDateTime::parse(text, &Rfc3339).ok())
-        }
-
-        fn visit_some<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            deserializer.deserialize_any(self)
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-
-        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-    }
 }
 
 #[cfg(test)]
@@ -596,12 +672,16 @@ mod tests {
         });
         let data = ProcessData::from_json(raw.to_string()).unwrap();
         assert_eq!(data.project_id.as_str(), "p-1");
-        assert_eq!(data.status, ProjectStatus::Other("ARCHIVED".into()));
+        assert_eq!(data.status, Some(ProjectStatus::Other("ARCHIVED".into())));
         assert_eq!(
             data.created_at,
             Some(time::macros::datetime!(2026-01-02 03:04:05 UTC))
         );
-        assert_eq!(data.completed_at, None);
+        // A Unix time is read too; what no reading fits is left out.
+        assert_eq!(
+            data.completed_at,
+            Some(time::macros::datetime!(2026-01-02 03:04:05 UTC))
+        );
         assert!(data.additional_recipients.is_empty());
         let signer = &data.workflow.signers[0];
         assert_eq!(

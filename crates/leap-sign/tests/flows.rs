@@ -3,8 +3,10 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use leap_sign::{CallbackBindings, InMemoryCallbackBindings};
 use serde_json::json;
 use signing_core::webhook::WebhookError;
 use signing_core::{
@@ -132,7 +134,7 @@ async fn parallel_signers_are_all_notified_at_once() {
 }
 
 #[tokio::test]
-async fn callbacks_forged_replayed_or_premature_are_refused() {
+async fn callbacks_forged_or_premature_are_refused_and_redeliveries_keep_their_id() {
     let emu = LeapSignEmulator::start().await;
     let receiver = Receiver::start().await;
     let leap = adapter(&emu, &receiver);
@@ -141,7 +143,11 @@ async fn callbacks_forged_replayed_or_premature_are_refused() {
         .await
         .unwrap();
     let path = support::registered_callback_path(&emu).await;
-    assert!(path.starts_with("/leap/callbacks/order-7/"), "{path}");
+    assert!(path.starts_with("/leap/callbacks/v2/"), "{path}");
+    assert!(
+        !path.contains("order-7"),
+        "the nonce is random, not the reference: {path}"
+    );
     let body = json!({"projectId": sent.id.as_str(), "status": "COMPLETED"}).to_string();
     let claim =
         |path: &str| WebhookRequest::new(http::HeaderMap::new(), body.clone()).with_path(path);
@@ -165,10 +171,13 @@ async fn callbacks_forged_replayed_or_premature_are_refused() {
     let (prefix, token) = path.rsplit_once('/').unwrap();
     let flipped = if token.starts_with('A') { 'B' } else { 'A' };
     let forged_token = format!("{prefix}/{flipped}{}", &token[1..]);
+    let (version_and_nonce, _) = prefix.rsplit_once('/').unwrap();
+    let v1 = format!("{}/{token}", version_and_nonce.replace("/v2/", "/"));
     for forged in [
         forged_token.as_str(),
+        v1.as_str(),
         "/leap/callbacks/order-7",
-        "/leap/callbacks/order-8/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "/leap/callbacks/v2/n/0/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     ] {
         let err = leap.parse_webhook(&claim(forged)).await.unwrap_err();
         assert_webhook_error(
@@ -195,24 +204,7 @@ async fn callbacks_forged_replayed_or_premature_are_refused() {
             ErrorKind::WebhookVerification(WebhookError::InvalidPayload(_))
         ),
     );
-    assert_eq!(emu.requests().len(), before, "refused before any request");
-
-    // The earlier premature claim did not use up the genuine delivery.
-    let events = leap.parse_webhook(&genuine).await.expect("genuine");
-    assert!(events[0].verified);
-    assert_eq!(
-        events[0].id.as_str(),
-        format!("leap-sign:completed:{}", sent.id)
-    );
-
-    let err = leap.parse_webhook(&genuine).await.unwrap_err();
-    assert_webhook_error(
-        &err,
-        "Replayed",
-        matches!(err.kind(), ErrorKind::WebhookVerification(WebhookError::Replayed(id)) if id == &format!("leap-sign:completed:{}", sent.id)),
-    );
-
-    // A genuine URL cannot be turned into a claim about a project that does not exist.
+    // A genuine URL cannot speak for another project, not even one that does not exist.
     let unknown = json!({"projectId": "00000000-0000-4000-8000-000000000000"}).to_string();
     let err = leap
         .parse_webhook(&WebhookRequest::new(http::HeaderMap::new(), unknown).with_path(&path))
@@ -220,8 +212,105 @@ async fn callbacks_forged_replayed_or_premature_are_refused() {
         .unwrap_err();
     assert_webhook_error(
         &err,
-        "InvalidPayload",
-        matches!(err.kind(), ErrorKind::WebhookVerification(WebhookError::InvalidPayload(why)) if why.contains("does not exist")),
+        "InvalidPayload (issued for another project)",
+        matches!(err.kind(), ErrorKind::WebhookVerification(WebhookError::InvalidPayload(why)) if why.contains("issued for project")),
+    );
+    assert_eq!(emu.requests().len(), before, "refused before any request");
+
+    // The earlier premature claim did not use up the genuine delivery.
+    let events = leap.parse_webhook(&genuine).await.expect("genuine");
+    assert!(events[0].verified);
+    let id = format!("leap-sign:completed:{}", sent.id);
+    assert_eq!(events[0].id.as_str(), id);
+    // LEAP may call again: the redelivery is the same event, with the same id, for the
+    // application to drop once it has handled the first.
+    let again = leap.parse_webhook(&genuine).await.expect("redelivered");
+    assert_eq!(again[0].id.as_str(), id);
+}
+
+#[tokio::test]
+async fn a_callback_url_speaks_only_for_the_project_it_was_issued_for() {
+    let emu = LeapSignEmulator::start().await;
+    let receiver = Receiver::start().await;
+    let leap = adapter(&emu, &receiver);
+    let first = leap.send(&request(1).build().unwrap()).await.unwrap();
+    let first_path = support::registered_callback_path(&emu).await;
+    let second = leap.send(&request(1).build().unwrap()).await.unwrap();
+    emu.sign_all(first.id.as_str()).unwrap();
+    emu.sign_all(second.id.as_str()).unwrap();
+    // The URL issued for the first project, with a body naming the second, completed, one.
+    let forged = WebhookRequest::new(
+        http::HeaderMap::new(),
+        json!({"projectId": second.id.as_str(), "status": "COMPLETED"}).to_string(),
+    )
+    .with_path(&first_path);
+    let err = leap.parse_webhook(&forged).await.unwrap_err();
+    assert_webhook_error(
+        &err,
+        "InvalidPayload (issued for another project)",
+        matches!(err.kind(), ErrorKind::WebhookVerification(WebhookError::InvalidPayload(why)) if why.contains(&format!("issued for project {}", first.id))),
+    );
+    let genuine = WebhookRequest::new(
+        http::HeaderMap::new(),
+        json!({"projectId": first.id.as_str(), "status": "COMPLETED"}).to_string(),
+    )
+    .with_path(&first_path);
+    leap.parse_webhook(&genuine)
+        .await
+        .expect("the first project's own callback");
+}
+
+#[tokio::test]
+async fn bindings_are_shared_by_instances_that_share_a_store() {
+    let emu = LeapSignEmulator::start().await;
+    let receiver = Receiver::start().await;
+    let shared: Arc<dyn CallbackBindings> = Arc::new(InMemoryCallbackBindings::new());
+    let instance = |bindings: Option<Arc<dyn CallbackBindings>>| {
+        let mut builder = support::builder(&emu.base_url(), emu.api_key())
+            .with_callback(support::callback_base(&receiver), support::CALLBACK_SECRET)
+            .allow_insecure_loopback_callback(true);
+        if let Some(bindings) = bindings {
+            builder = builder.with_callback_bindings(bindings);
+        }
+        builder.build().unwrap()
+    };
+    let sender = instance(Some(Arc::clone(&shared)));
+    let sibling = instance(Some(shared));
+    let stranger = instance(None);
+    let sent = sender.send(&request(1).build().unwrap()).await.unwrap();
+    emu.sign_all(sent.id.as_str()).unwrap();
+    let delivery = receiver.next(WAIT).await.expect("the completion callback");
+    sibling
+        .parse_webhook(&delivery)
+        .await
+        .expect("an instance sharing the bindings");
+    let err = stranger.parse_webhook(&delivery).await.unwrap_err();
+    assert_webhook_error(
+        &err,
+        "InvalidPayload (bound to no project)",
+        matches!(err.kind(), ErrorKind::WebhookVerification(WebhookError::InvalidPayload(why)) if why.contains("bound to no project")),
+    );
+}
+
+#[tokio::test]
+async fn an_opt_in_replay_guard_refuses_a_second_delivery() {
+    let emu = LeapSignEmulator::start().await;
+    let receiver = Receiver::start().await;
+    let leap = support::builder(&emu.base_url(), emu.api_key())
+        .with_callback(support::callback_base(&receiver), support::CALLBACK_SECRET)
+        .allow_insecure_loopback_callback(true)
+        .with_replay_guard(Arc::new(signing_core::InMemoryReplayGuard::new()))
+        .build()
+        .unwrap();
+    let sent = leap.send(&request(1).build().unwrap()).await.unwrap();
+    emu.sign_all(sent.id.as_str()).unwrap();
+    let delivery = receiver.next(WAIT).await.expect("the completion callback");
+    leap.parse_webhook(&delivery).await.unwrap();
+    let err = leap.parse_webhook(&delivery).await.unwrap_err();
+    assert_webhook_error(
+        &err,
+        "Replayed",
+        matches!(err.kind(), ErrorKind::WebhookVerification(WebhookError::Replayed(id)) if id == &format!("leap-sign:completed:{}", sent.id)),
     );
 }
 

@@ -231,7 +231,7 @@ async fn a_full_flow_at_trace_shows_no_key_secret_or_callback_token() {
     let builder_debug = format!("{builder:?} {builder:#?}");
     let leap = builder.build().expect("valid configuration");
 
-    // The main job, twice: a nonce from the caller reference, and a random one.
+    // The main job, twice: with a caller reference, and without.
     let mut callbacks = Vec::new();
     for reference in [Some("order-7"), None] {
         let mut request = support::request(2);
@@ -262,8 +262,10 @@ async fn a_full_flow_at_trace_shows_no_key_secret_or_callback_token() {
     forged.path = genuine.path.replace(tokens[0].as_str(), tokens[1].as_str());
     let mut unknown_project = genuine.clone();
     unknown_project.body = r#"{"projectId":"00000000-0000-4000-8000-000000000000"}"#.into();
+    let mut other_project = genuine.clone();
+    other_project.body = format!(r#"{{"projectId":"{}"}}"#, callbacks[1].0).into();
     let mut errors = vec![
-        leap.parse_webhook(genuine).await.unwrap_err(),
+        leap.parse_webhook(&other_project).await.unwrap_err(),
         leap.parse_webhook(&forged).await.unwrap_err(),
         leap.parse_webhook(&unknown_project).await.unwrap_err(),
         leap.cancel(id).await.unwrap_err(),

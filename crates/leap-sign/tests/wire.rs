@@ -153,9 +153,20 @@ async fn launch_new_sends_every_documented_part() {
         json!(["cc@example.com", "audit@example.com"])
     );
     let callback = part(&parts, "signTasksCompletedCallbackUrl").text();
-    let token = callback
-        .strip_prefix(&format!("{CALLBACK_BASE}/order-42/"))
-        .unwrap_or_else(|| panic!("{callback} is base/reference/token"));
+    let segments: Vec<&str> = callback
+        .strip_prefix(&format!("{CALLBACK_BASE}/v2/"))
+        .unwrap_or_else(|| panic!("{callback} is base/v2/nonce/expiry/token"))
+        .split('/')
+        .collect();
+    let [nonce, expires, token] = segments[..] else {
+        panic!("{callback} is base/v2/nonce/expiry/token");
+    };
+    assert_eq!(nonce.len(), 32, "128 random bits in hex: {nonce}");
+    assert_eq!(expires, "0", "no lifetime configured");
+    assert!(
+        !callback.contains("order-42"),
+        "the reference is not in the URL"
+    );
     assert_eq!(token.len(), 43);
     assert!(
         token
@@ -227,46 +238,33 @@ async fn the_document_type_comes_from_its_content_and_a_callers_url_is_sent_as_g
 }
 
 #[tokio::test]
-async fn without_a_reference_each_envelope_gets_its_own_random_nonce() {
+async fn every_launch_gets_its_own_random_nonce() {
     let server = server_answering_launch("IN_PROGRESS").await;
     let leap = adapter(&server);
-    let request = support::request(1).build().unwrap();
-    leap.send(&request).await.unwrap();
-    leap.send(&request).await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    let mut urls = Vec::new();
-    for request in &requests {
-        let parts = form_parts(&request.headers, &request.body).await;
-        urls.push(
-            part(&parts, "signTasksCompletedCallbackUrl")
-                .text()
-                .to_owned(),
-        );
-    }
-    assert_ne!(urls[0], urls[1]);
-    let nonce = urls[0]
-        .strip_prefix(&format!("{CALLBACK_BASE}/"))
-        .and_then(|rest| rest.split('/').next())
-        .unwrap();
-    assert!(uuid::Uuid::parse_str(nonce).is_ok(), "{nonce}");
-}
-
-#[tokio::test]
-async fn references_are_percent_encoded_into_one_segment() {
-    let server = server_answering_launch("IN_PROGRESS").await;
-    let leap = adapter(&server);
+    // The same reference twice, and one no URL segment could hold: never in the URL.
     let request = support::request(1)
         .reference("orders/42?x")
         .build()
         .unwrap();
     leap.send(&request).await.unwrap();
-    let request = only_request(&server).await;
-    let parts = form_parts(&request.headers, &request.body).await;
-    let url = part(&parts, "signTasksCompletedCallbackUrl").text();
-    assert!(
-        url.starts_with(&format!("{CALLBACK_BASE}/orders%2F42%3Fx/")),
-        "{url}"
-    );
+    leap.send(&request).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let mut nonces = Vec::new();
+    for request in &requests {
+        let parts = form_parts(&request.headers, &request.body).await;
+        let url = part(&parts, "signTasksCompletedCallbackUrl")
+            .text()
+            .to_owned();
+        assert!(!url.contains("orders"), "{url}");
+        let nonce = url
+            .strip_prefix(&format!("{CALLBACK_BASE}/v2/"))
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+            .to_owned();
+        assert!(uuid::Uuid::parse_str(&nonce).is_ok(), "{nonce}");
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1]);
 }
 
 #[tokio::test]
@@ -283,7 +281,7 @@ async fn the_typed_client_sends_a_launch_request_as_built() {
     .callback_url("https://app.example.com/cb/1");
     let data = leap.client().launch_new(&launch).await.expect("launch");
     assert_eq!(data.project_id.as_str(), PROJECT);
-    assert_eq!(data.status, ProjectStatus::InProgress);
+    assert_eq!(data.status, Some(ProjectStatus::InProgress));
     assert_eq!(data.raw(), &process_data("IN_PROGRESS"));
 
     let request = only_request(&server).await;

@@ -115,6 +115,9 @@ pub enum WebhookError {
     /// A callback's token does not match the one issued for its envelope.
     #[error("the callback token is not valid for this envelope")]
     InvalidCallbackToken,
+    /// A callback's token is genuine but its lifetime has passed.
+    #[error("the callback token has expired")]
+    CallbackExpired,
     /// The same delivery was already processed.
     #[error("webhook `{0}` was already processed")]
     Replayed(String),

@@ -23,6 +23,30 @@ where
     }
 }
 
+/// A name made safe for the `filename` of a multipart part's `Content-Disposition`: control
+/// characters (a line break would start a header of the sender's choosing) are dropped, and
+/// quotes and backslashes percent-encoded, as browsers send them.
+///
+/// ```
+/// use signing_http::multipart_file_name;
+///
+/// assert_eq!(multipart_file_name("a\r\nX-Injected: 1.pdf"), "aX-Injected: 1.pdf");
+/// assert_eq!(multipart_file_name(r#"say "hi"\.pdf"#), "say %22hi%22%5C.pdf");
+/// assert_eq!(multipart_file_name("contrat signé.pdf"), "contrat signé.pdf");
+/// ```
+pub fn multipart_file_name(name: &str) -> String {
+    let mut safe = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '"' => safe.push_str("%22"),
+            '\\' => safe.push_str("%5C"),
+            c if c.is_control() => {}
+            c => safe.push(c),
+        }
+    }
+    safe
+}
+
 /// A request body. Cheap to clone; `Debug` shows its kind and size, never its content (a token
 /// request's form holds a client secret).
 #[derive(Clone, Default)]

@@ -60,7 +60,7 @@ mod transport;
 pub use answer::{Answer, StreamedAnswer};
 pub use auth::Auth;
 pub use base_url::BaseUrl;
-pub use body::{Body, FormSource};
+pub use body::{Body, FormSource, multipart_file_name};
 pub use errors::{
     DefaultErrors, ErrorAnswer, ErrorMapper, OAuthErrorBody, OAuthErrors, clean_message,
     fallback_message,

@@ -11,6 +11,7 @@
 //! assumed (the default), only what the provider's documents promise, or a seeded variant of
 //! what the documents leave open (see [`mode`]).
 
+#[cfg(any(feature = "heysign", feature = "docusign"))]
 mod clock;
 mod fault;
 #[cfg(any(feature = "heysign", feature = "leap-sign"))]
@@ -20,7 +21,9 @@ mod fault;
 pub mod mode;
 mod net;
 mod server;
+#[cfg(any(feature = "heysign", feature = "docusign"))]
 mod tokens;
+#[cfg(any(feature = "heysign", feature = "docusign"))]
 mod urlencoded;
 
 pub use fault::{Fault, FaultPlan, RecordedRequest};
