@@ -7,9 +7,9 @@
 //! [`Fault`] can be queued per route to exercise a client's error handling (status codes, rate
 //! limits, delays, malformed or truncated bodies, dropped connections).
 //!
-//! The HeySign and LEAP Sign emulators also take an [`AnswerMode`]: the answers the project
-//! assumed (the default), only what the provider's documents promise, or a seeded variant of
-//! what the documents leave open (see [`mode`]).
+//! Every emulator also takes an [`AnswerMode`]: the answers the project assumed (the default),
+//! only what the provider's documents promise, or a seeded variant of what the documents leave
+//! open (see [`mode`]).
 
 mod clock;
 mod fault;

@@ -19,10 +19,11 @@
 //!
 //! For HeySign and LEAP Sign, "documented" means named in the provider's published reference
 //! (the seeds the project was created from) or listed in the project's `providers.md` as read
-//! from the public docs. A field the documents do not name, but without which an adapter
+//! from the public docs; DocuSign, whose specification names every field, has
+//! [its own rule](#docusign). A field the documents do not name, but without which an adapter
 //! cannot work at all, is *essential*: it is kept in `DocumentedOnly` under the project's
 //! assumed name, and in a variant moved to one of a short list of candidate names (the table
-//! after the next two). Every other undocumented field is left out of `DocumentedOnly` answers.
+//! after DocuSign's). Every other undocumented field is left out of `DocumentedOnly` answers.
 //!
 //! ## HeySign
 //!
@@ -47,6 +48,58 @@
 //! |---|---|---|---|
 //! | `process data` | launch-new, get process data | `projectId` | "the full signing process data", whose field names are not published; the project id is essential, under the assumed name |
 //! | `callback body` | the completion callback | `projectId` | the body is not documented at all; the project id is essential, under the assumed name |
+//!
+//! ## DocuSign
+//!
+//! DocuSign publishes an OpenAPI specification (release 21.1.00) that names every field of every
+//! answer and declares none `required`. So every field DocuSign sends is documented by name, and
+//! a variant never renames one; what `DocumentedOnly` keeps is what the documents *promise* an
+//! answer carries: the smallest set that the specification's descriptions of the operation and
+//! its definition, and the project's `docusign.md` (read from DocuSign's guides), describe the
+//! answer with. Every other field the emulator sends is *optional*: left out of
+//! `DocumentedOnly`; in a variant sent, left out or `null`. A field kept here is never left out
+//! where the emulator has it (a signer's `signedDateTime` once they signed, `recipients` when
+//! `include=recipients` asked for them), but its value may change in a variant as DocuSign's own
+//! do: statuses in another casing, numbers and booleans declared as strings sent as JSON ones,
+//! date-times with other decimals or offset (see the kinds below).
+//!
+//! | object | sent in | fields kept | why |
+//! |---|---|---|---|
+//! | `token` | `POST /oauth/token` | `access_token`, `token_type`, `expires_in` | the JWT grant's answer in DocuSign's guide, as `docusign.md` gives it |
+//! | `userinfo` | `GET /oauth/userinfo` | `sub`, `accounts` | the guide's answer: the user, and the accounts the token may act in; the user's names, e-mail and `created` describe a person the adapter does not need |
+//! | `account` | each of userinfo's `accounts` | `account_id`, `is_default`, `base_uri` | what picks the account and the host its API lives on; `account_name` is only a display name |
+//! | `envelopeSummary` | create envelope | `envelopeId`, `status`, `statusDateTime`, `uri` | the definition's properties but `bulkEnvelopeStatus` and `errorDetails` (bulk sends, failures): "the envelope ID", its status, "the DateTime that the envelope changed status (i.e. was created or sent)" |
+//! | `envelope` | get envelope; each of a listing's `envelopes`; a Connect message's `data.envelopeSummary` | `envelopeId`, `status`, `createdDateTime`, `recipients`, `customFields`, `envelopeDocuments` | "Retrieves the overall status for the specified envelope": its id and status, every envelope's "UTC DateTime when the item was created", the dates its status implies (next table), and what `include=` (or Connect's `includeData`) asked for: "returns `customFields` only with `include=custom_fields` (and recipients only with `include=recipients`)" (`docusign.md`) |
+//! | `EnvelopeRecipients` | list recipients; an envelope's `recipients` | `signers`, `carbonCopies`, `currentRoutingOrder` | the two recipient types the emulator supports, and the list call "identifies the current recipient in the routing list" with `currentRoutingOrder` (absent once nobody's turn has come); the other types' empty lists and `recipientCount` are optional |
+//! | `signer` | each of `signers` | `recipientId`, `email`, `name`, `routingOrder`, `status`, `signedDateTime` | who the signer is, where they are in the routing ("`signers[]` ... with per-recipient `status`", `docusign.md`), and when they signed, once they have (the specification marks `signedDateTime` "Reserved for DocuSign", yet it is the only record of a signature's time) |
+//! | `carbonCopy` | each of `carbonCopies` | `recipientId`, `email`, `name`, `routingOrder`, `status` | as a signer, who never signs |
+//! | `AccountCustomFields` | an envelope's `customFields` | `textCustomFields` | the text fields an envelope is created with; `listCustomFields` are kept as given and not promised |
+//! | `textCustomField` | each of `textCustomFields` | `name`, `value` | the field's data ("`textCustomFields[]` (`name`, `value`, `show`)", `docusign.md`, where `show` and `required` are settings for senders); `fieldId` is DocuSign's own |
+//! | `envelopeDocument` | each of an envelope's `envelopeDocuments` (`include=documents`) | `documentId`, `name` | "The documents associated with the envelope": the id a download names, and "the document's file name" |
+//! | `envelopesInformation` | list envelopes | `envelopes`, `resultSetSize`, `totalSetSize`, `startPosition`, `endPosition` | the result set as the definition describes it; `envelopes` is absent from an empty page, and `nextUri` and `previousUri` are not in release 21.1.00 |
+//! | `envelopeUpdateSummary` | update an envelope (send a draft, void) | `envelopeId` | the one property the emulator sends; the others report bulk, lock and purge results |
+//! | `foldersResponse` | move envelopes to the recycle bin | | the definition describes a listing of folders, none of which a move returns |
+//! | `EnvelopeViews` | create recipient view | `url` | the definition's one property: "the view URL to be navigated to" |
+//! | `connect message` | every Connect delivery | `event`, `generatedDateTime`, `data` | a message is its event, and is identified by the envelope, the event and `generatedDateTime`, which retries keep (`docusign.md`); `apiVersion`, `uri`, `retryCount` and `configurationId` are placeholders in DocuSign's sample payload |
+//! | `connect data` | a message's `data` | `envelopeId`, `recipientId`, `envelopeSummary` | `recipientId` in recipient events only (where the emulator sends it); `envelopeSummary` only when `eventData.includeData` names anything, "the data to be included", whose default is `[]` |
+//!
+//! ### DocuSign: the dates of an envelope's status
+//!
+//! | status | fields kept | why |
+//! |---|---|---|
+//! | `created` | `createdDateTime` | a draft has only been created |
+//! | `sent` | `createdDateTime`, `sentDateTime` | "the UTC DateTime when the envelope was sent" |
+//! | `delivered` | `createdDateTime`, `sentDateTime`, `deliveredDateTime` | "the date and time that the envelope was delivered" |
+//! | `signed` | `createdDateTime`, `sentDateTime` | the specification gives the envelope no signing date |
+//! | `completed` | `createdDateTime`, `sentDateTime`, `completedDateTime` | "the date and time this item was completed"; whether it was delivered first is not its status |
+//! | `declined` | `createdDateTime`, `sentDateTime`, `declinedDateTime` | only a sent envelope can be declined |
+//! | `voided` | `createdDateTime`, `sentDateTime`, `voidedDateTime` | only a sent or delivered envelope can be voided; the `voidedReason` is optional |
+//! | `deleted` | `createdDateTime` | a draft moved to the recycle bin; `deletedDateTime` is "Reserved for DocuSign" |
+//!
+//! A date field its status does not imply is optional: left out of `DocumentedOnly`, and in a
+//! variant left out or `null` (reported with [`unless`](Variation::unless) naming the statuses
+//! that keep it) or sent. The same holds for `envelopeSummary` in a Connect message that did not
+//! ask for data.
 //!
 //! ## Essential undocumented fields
 //!
