@@ -739,12 +739,13 @@ impl Store {
             "generatedDateTime": clock::format(at),
             "data": data,
         });
-        let payload =
-            answers::connect_message(self.mode, payload, !notification.include_data.is_empty());
+        let asked_for_data = !notification.include_data.is_empty();
+        let sent = answers::connect_message(self.mode, payload.clone(), asked_for_data);
         let message = Message::new(
             &notification.url,
             event,
             &envelope.id,
+            &sent,
             &payload,
             notification.include_hmac,
             &self.hmac_keys,
