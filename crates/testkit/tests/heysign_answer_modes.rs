@@ -249,7 +249,17 @@ async fn run(mode: AnswerMode) -> Run {
     run.secret_place = place;
     run.secrets.push(secret.clone());
     let webhook_id = str_at(&webhook["data"], "id").to_owned();
-    let listed_webhook = json!({"id": webhook_id, "url": HOOK, "events": []});
+    // Without `events` the webhook gets every event: read the list in the assumed shape.
+    let mode = run.emu.answer_mode();
+    run.emu.set_answer_mode(AnswerMode::Assumed);
+    let events =
+        expect(&api.get("/v1/webhooks").await, StatusCode::OK)["data"][0]["events"].clone();
+    run.emu.set_answer_mode(mode);
+    assert!(
+        events.as_array().is_some_and(|events| events.len() > 5),
+        "{events}"
+    );
+    let listed_webhook = json!({"id": webhook_id, "url": HOOK, "events": events});
     let mut created_webhook = listed_webhook.clone();
     created_webhook["secret"] = json!(secret);
     run.saw_single("created webhook", "webhook", &webhook, created_webhook);

@@ -507,9 +507,30 @@ impl Pair<'_> {
         }
     }
 
-    /// Every field of the assumed object is where the variations say, and every field of the
-    /// answer is an assumed one (or the wrapper of a nested name) or a reported extra.
+    /// Every field of the assumed object is where the variations say, with its value unless a
+    /// variation changes it, and every field of the answer is an assumed one (or the wrapper of
+    /// a nested name) or a reported extra.
     fn assert_explained(&self, mine: &[&Variation]) {
+        let value_changed: Vec<&str> = mine
+            .iter()
+            .filter(|variation| {
+                matches!(
+                    variation.kind,
+                    VariationKind::EnumCasing
+                        | VariationKind::NumberAsString
+                        | VariationKind::TimestampFormat
+                        | VariationKind::StringAsNumber
+                        | VariationKind::StringAsBoolean
+                )
+            })
+            .map(|variation| variation.field.as_str())
+            .collect();
+        // A value that holds no object: objects are compared field by field.
+        let flat = |value: &Value| match value {
+            Value::Object(_) => false,
+            Value::Array(items) => !items.iter().any(Value::is_object),
+            _ => true,
+        };
         let gone_or_null: Vec<&str> = mine
             .iter()
             .filter(|variation| {
@@ -536,11 +557,21 @@ impl Pair<'_> {
                 continue;
             }
             let sent = self.sent_path(path);
+            let values = at(self.answer, &sent);
             assert!(
-                !at(self.answer, &sent).is_empty(),
+                !values.is_empty(),
                 "`{path}` is neither at `{sent}` nor reported\n{}",
                 self.context()
             );
+            let held = at(self.assumed, path);
+            if !value_changed.contains(&path.as_str()) && held.iter().all(|value| flat(value)) {
+                assert_eq!(
+                    values,
+                    held,
+                    "`{path}` changed, and no variation says so\n{}",
+                    self.context()
+                );
+            }
             expected.insert(sent);
         }
         let extras: Vec<&str> = mine
