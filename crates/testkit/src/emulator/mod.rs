@@ -7,17 +7,21 @@
 //! [`Fault`] can be queued per route to exercise a client's error handling (status codes, rate
 //! limits, delays, malformed or truncated bodies, dropped connections).
 //!
-//! The HeySign and LEAP Sign emulators also take an [`AnswerMode`]: the answers the project
-//! assumed (the default), only what the provider's documents promise, or a seeded variant of
-//! what the documents leave open (see [`mode`]).
+//! Every emulator also takes an [`AnswerMode`]: the answers the project assumed (the default),
+//! only what the provider's documents promise, or a seeded variant of what the documents leave
+//! open (see [`mode`]).
 
 #[cfg(any(feature = "heysign", feature = "docusign"))]
 mod clock;
 mod fault;
-#[cfg(any(feature = "heysign", feature = "leap-sign"))]
-// Each emulator uses a part of the shape vocabulary (only HeySign has documented fields, only
-// LEAP arrays of objects); with one of them alone the rest is unused.
-#[cfg_attr(not(all(feature = "heysign", feature = "leap-sign")), allow(dead_code))]
+#[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
+// Each emulator uses a part of the shape vocabulary (only HeySign has renamed documented fields,
+// only LEAP arrays of objects without documented fields, only DocuSign typed strings and
+// conditions); without all three some of it is unused.
+#[cfg_attr(
+    not(all(feature = "docusign", feature = "heysign", feature = "leap-sign")),
+    allow(dead_code)
+)]
 pub mod mode;
 mod net;
 mod server;
@@ -27,8 +31,8 @@ mod tokens;
 mod urlencoded;
 
 pub use fault::{Fault, FaultPlan, RecordedRequest};
-#[cfg(any(feature = "heysign", feature = "leap-sign"))]
-pub use mode::{AnswerMode, Variation, VariationKind};
+#[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
+pub use mode::{AnswerMode, Condition, Variation, VariationKind};
 pub use server::RequestLog;
 
 #[cfg(feature = "docusign")]

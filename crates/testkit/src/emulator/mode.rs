@@ -4,25 +4,26 @@
 //! The emulators were written with the same assumptions as the adapters, so an adapter that only
 //! ever meets them never learns which of its guesses a real provider might contradict. An
 //! [`AnswerMode`] changes what an emulator *sends* (API answers, HeySign webhook bodies, LEAP
-//! callback bodies) and nothing else: requests are checked exactly as strictly in every mode,
-//! error bodies are the same, and the control handles (`agreement()`, `signees_of()`,
-//! `project()`, ...) keep returning the emulator's own JSON, with the assumed names, whatever the
-//! mode.
+//! callback bodies, DocuSign's token, userinfo and Connect messages) and nothing else: requests
+//! are checked exactly as strictly in every mode, error bodies are the same, and the control
+//! handles (`agreement()`, `signees_of()`, `project()`, `envelope()`, ...) keep returning the
+//! emulator's own JSON, with the assumed names, whatever the mode.
 //!
 //! | mode | answers carry | for |
 //! |---|---|---|
 //! | [`Assumed`](AnswerMode::Assumed) (default) | every field the project assumed, under the assumed names | the adapters' own tests, which pin the assumed shapes |
 //! | [`DocumentedOnly`](AnswerMode::DocumentedOnly) | the fields in the tables below, nothing else | proving an adapter needs no more than the documents promise |
-//! | [`Variant { seed }`](AnswerMode::Variant) | documented fields unchanged; everything else varied, deterministically from the seed | property tests: many plausible providers, each reproducible from its seed |
+//! | [`Variant { seed }`](AnswerMode::Variant) | documented fields under their names; everything else varied, deterministically from the seed | property tests: many plausible providers, each reproducible from its seed |
 //!
 //! # What the documents promise
 //!
-//! "Documented" means named in the provider's published reference (the seeds the project was
-//! created from) or listed in the project's `providers.md` as read from the public docs. A field
-//! the documents do not name, but without which an adapter cannot work at all, is *essential*:
-//! it is kept in `DocumentedOnly` under the project's assumed name, and in a variant moved to one
-//! of a short list of candidate names (table after the next two). Every other undocumented field
-//! is left out of `DocumentedOnly` answers.
+//! For HeySign and LEAP Sign, "documented" means named in the provider's published reference
+//! (the seeds the project was created from) or listed in the project's `providers.md` as read
+//! from the public docs; DocuSign, whose specification names every field, has
+//! [its own rule](#docusign). A field the documents do not name, but without which an adapter
+//! cannot work at all, is *essential*: it is kept in `DocumentedOnly` under the project's
+//! assumed name, and in a variant moved to one of a short list of candidate names (the table
+//! after DocuSign's). Every other undocumented field is left out of `DocumentedOnly` answers.
 //!
 //! ## HeySign
 //!
@@ -48,6 +49,58 @@
 //! | `process data` | launch-new, get process data | `projectId` | "the full signing process data", whose field names are not published; the project id is essential, under the assumed name |
 //! | `callback body` | the completion callback | `projectId` | the body is not documented at all; the project id is essential, under the assumed name |
 //!
+//! ## DocuSign
+//!
+//! DocuSign publishes an OpenAPI specification (release 21.1.00) that names every field of every
+//! answer and declares none `required`. So every field DocuSign sends is documented by name, and
+//! a variant never renames one; what `DocumentedOnly` keeps is what the documents *promise* an
+//! answer carries: the smallest set that the specification's descriptions of the operation and
+//! its definition, and the project's `docusign.md` (read from DocuSign's guides), describe the
+//! answer with. Every other field the emulator sends is *optional*: left out of
+//! `DocumentedOnly`; in a variant sent, left out or `null`. A field kept here is never left out
+//! where the emulator has it (a signer's `signedDateTime` once they signed, `recipients` when
+//! `include=recipients` asked for them), but its value may change in a variant as DocuSign's own
+//! do: statuses in another casing, numbers and booleans declared as strings sent as JSON ones,
+//! date-times with other decimals or offset (see the kinds below).
+//!
+//! | object | sent in | fields kept | why |
+//! |---|---|---|---|
+//! | `token` | `POST /oauth/token` | `access_token`, `token_type`, `expires_in` | the JWT grant's answer in DocuSign's guide, as `docusign.md` gives it |
+//! | `userinfo` | `GET /oauth/userinfo` | `sub`, `accounts` | the guide's answer: the user, and the accounts the token may act in; the user's names, e-mail and `created` describe a person the adapter does not need |
+//! | `account` | each of userinfo's `accounts` | `account_id`, `is_default`, `base_uri` | what picks the account and the host its API lives on; `account_name` is only a display name |
+//! | `envelopeSummary` | create envelope | `envelopeId`, `status`, `statusDateTime`, `uri` | the definition's properties but `bulkEnvelopeStatus` and `errorDetails` (bulk sends, failures): "the envelope ID", its status, "the DateTime that the envelope changed status (i.e. was created or sent)" |
+//! | `envelope` | get envelope; each of a listing's `envelopes`; a Connect message's `data.envelopeSummary` | `envelopeId`, `status`, `createdDateTime`, `recipients`, `customFields`, `envelopeDocuments` | "Retrieves the overall status for the specified envelope": its id and status, every envelope's "UTC DateTime when the item was created", the dates its status implies (next table), and what `include=` (or Connect's `includeData`) asked for: "returns `customFields` only with `include=custom_fields` (and recipients only with `include=recipients`)" (`docusign.md`) |
+//! | `EnvelopeRecipients` | list recipients; an envelope's `recipients` | `signers`, `carbonCopies`, `currentRoutingOrder` | the two recipient types the emulator supports, and the list call "identifies the current recipient in the routing list" with `currentRoutingOrder` (absent once nobody's turn has come); the other types' empty lists and `recipientCount` are optional |
+//! | `signer` | each of `signers` | `recipientId`, `email`, `name`, `routingOrder`, `status`, `signedDateTime` | who the signer is, where they are in the routing ("`signers[]` ... with per-recipient `status`", `docusign.md`), and when they signed, once they have (the specification marks `signedDateTime` "Reserved for DocuSign", yet it is the only record of a signature's time) |
+//! | `carbonCopy` | each of `carbonCopies` | `recipientId`, `email`, `name`, `routingOrder`, `status` | as a signer, who never signs |
+//! | `AccountCustomFields` | an envelope's `customFields` | `textCustomFields` | the text fields an envelope is created with; `listCustomFields` are kept as given and not promised |
+//! | `textCustomField` | each of `textCustomFields` | `name`, `value` | the field's data ("`textCustomFields[]` (`name`, `value`, `show`)", `docusign.md`, where `show` and `required` are settings for senders); `fieldId` is DocuSign's own |
+//! | `envelopeDocument` | each of an envelope's `envelopeDocuments` (`include=documents`) | `documentId`, `name` | "The documents associated with the envelope": the id a download names, and "the document's file name" |
+//! | `envelopesInformation` | list envelopes | `envelopes`, `resultSetSize`, `totalSetSize`, `startPosition`, `endPosition` | the result set as the definition describes it; `envelopes` is absent from an empty page, and `nextUri` and `previousUri` are not in release 21.1.00 |
+//! | `envelopeUpdateSummary` | update an envelope (send a draft, void) | `envelopeId` | the one property the emulator sends; the others report bulk, lock and purge results |
+//! | `foldersResponse` | move envelopes to the recycle bin | | the definition describes a listing of folders, none of which a move returns |
+//! | `EnvelopeViews` | create recipient view | `url` | the definition's one property: "the view URL to be navigated to" |
+//! | `connect message` | every Connect delivery | `event`, `generatedDateTime`, `data` | a message is its event, and is identified by the envelope, the event and `generatedDateTime`, which retries keep (`docusign.md`); `apiVersion`, `uri`, `retryCount` and `configurationId` are placeholders in DocuSign's sample payload |
+//! | `connect data` | a message's `data` | `envelopeId`, `recipientId`, `envelopeSummary` | `recipientId` in recipient events only (where the emulator sends it); `envelopeSummary` only when `eventData.includeData` names anything, "the data to be included", whose default is `[]` |
+//!
+//! ### DocuSign: the dates of an envelope's status
+//!
+//! | status | fields kept | why |
+//! |---|---|---|
+//! | `created` | `createdDateTime` | a draft has only been created |
+//! | `sent` | `createdDateTime`, `sentDateTime` | "the UTC DateTime when the envelope was sent" |
+//! | `delivered` | `createdDateTime`, `sentDateTime`, `deliveredDateTime` | "the date and time that the envelope was delivered" |
+//! | `signed` | `createdDateTime`, `sentDateTime` | the specification gives the envelope no signing date |
+//! | `completed` | `createdDateTime`, `sentDateTime`, `completedDateTime` | "the date and time this item was completed"; whether it was delivered first is not its status |
+//! | `declined` | `createdDateTime`, `sentDateTime`, `declinedDateTime` | only a sent envelope can be declined |
+//! | `voided` | `createdDateTime`, `sentDateTime`, `voidedDateTime` | only a sent or delivered envelope can be voided; the `voidedReason` is optional |
+//! | `deleted` | `createdDateTime` | a draft moved to the recycle bin; `deletedDateTime` is "Reserved for DocuSign" |
+//!
+//! A date field its status does not imply is optional: left out of `DocumentedOnly`, and in a
+//! variant left out or `null` (reported with [`unless`](Variation::unless) naming the statuses
+//! that keep it) or sent. The same holds for `envelopeSummary` in a Connect message that did not
+//! ask for data.
+//!
 //! ## Essential undocumented fields
 //!
 //! | field | in `DocumentedOnly` | candidates in a variant (`a.b`: field `b` of the object under `a`) | constant |
@@ -60,19 +113,23 @@
 //! A variant is one plausible provider: the seed decides, once per object and field, how that
 //! field is sent, so every answer of one emulator agrees with every other (launch-new and get
 //! process data share one shape, an agreement looks the same in its API answers and in its
-//! webhooks). The same seed always gives the same choices; the emulator's
-//! `variations()` lists them. Documented fields keep their documented names and types in every
-//! variant; the kinds of change, as [`VariationKind`]:
+//! webhooks, a DocuSign envelope in "get envelope", in listings and in Connect messages). The
+//! same seed always gives the same choices; the emulator's `variations()` lists them.
+//! Documented fields keep their names in every variant, and their types too but where DocuSign
+//! itself is known to vary them (the last rows below); the kinds of change, as
+//! [`VariationKind`]:
 //!
 //! | kind | what changes |
 //! |---|---|
-//! | [`RenamedField`](VariationKind::RenamedField) | an undocumented field is sent under another plausible name (`status` as `state`, `createdAt` as `createdDate`); an essential one under one of its candidates |
-//! | [`MissingField`](VariationKind::MissingField) | an undocumented field is left out |
-//! | [`NullField`](VariationKind::NullField) | an undocumented field is always `null` |
+//! | [`RenamedField`](VariationKind::RenamedField) | an undocumented field is sent under another plausible name (`status` as `state`, `createdAt` as `createdDate`); an essential one under one of its candidates; never for DocuSign |
+//! | [`MissingField`](VariationKind::MissingField) | an undocumented (DocuSign: optional) field is left out; for a field promised in some answers only, everywhere but there ([`unless`](Variation::unless)) |
+//! | [`NullField`](VariationKind::NullField) | an undocumented (DocuSign: optional) field is always `null`, with the same exception |
 //! | [`ExtraField`](VariationKind::ExtraField) | a field no document or assumption knows is added, at the top or inside nested objects and array elements; its value may be a nested object, an array, a number or a string |
-//! | [`EnumCasing`](VariationKind::EnumCasing) | undocumented enum values in another casing (`IN_PROGRESS` as `in_progress`, `InProgress` or `inProgress`; HeySign's `Completed` as `COMPLETED`); documented values (`Draft`, `Pending`, `Deleted`) never change |
-//! | [`NumberAsString`](VariationKind::NumberAsString) | a number whose type is undocumented is sent as a string (`"order": "1"`) |
-//! | [`TimestampFormat`](VariationKind::TimestampFormat) | an undocumented timestamp in another format: RFC 3339 with milliseconds and `+00:00`, a local date-time without offset, or Unix epoch milliseconds as a number |
+//! | [`EnumCasing`](VariationKind::EnumCasing) | undocumented enum values in another casing (`IN_PROGRESS` as `in_progress`, `InProgress` or `inProgress`; HeySign's `Completed` as `COMPLETED`); documented values (`Draft`, `Pending`, `Deleted`) never change, but for DocuSign's statuses, documented in lower case and known to come as `Sent`: every value as `Sent` or `SENT` |
+//! | [`NumberAsString`](VariationKind::NumberAsString) | a number whose type is undocumented is sent as a string (`"order": "1"`, Connect's `"retryCount": "0"`) |
+//! | [`TimestampFormat`](VariationKind::TimestampFormat) | an undocumented timestamp in another format: RFC 3339 with milliseconds and `+00:00`, a local date-time without offset, or Unix epoch milliseconds as a number; a DocuSign date-time (any, documented or not) with 7, 3 or no decimals and `Z` or `+00:00` (digits cut, not rounded) |
+//! | [`StringAsNumber`](VariationKind::StringAsNumber) | a whole number DocuSign declares as a string sent as a JSON number (`"routingOrder": 1`, `"endPosition": -1`); ids never |
+//! | [`StringAsBoolean`](VariationKind::StringAsBoolean) | a boolean DocuSign declares as a string sent as a JSON boolean (`"show": false`) |
 
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
@@ -102,7 +159,8 @@ pub enum AnswerMode {
     /// Only the fields the provider's documents promise for each answer, plus the essential
     /// undocumented ones under their assumed names (see the [module docs](self)).
     DocumentedOnly,
-    /// Documented fields as documented; what the documents leave open varied as the seed decides.
+    /// Documented fields under their documented names; what the documents leave open varied as
+    /// the seed decides.
     Variant {
         /// Picks the variant; the same seed always gives the same answers' shapes.
         seed: u64,
@@ -115,23 +173,29 @@ pub enum AnswerMode {
 pub enum VariationKind {
     /// An undocumented field under another name, or an essential one under another candidate.
     RenamedField,
-    /// An undocumented field left out.
+    /// A field the documents do not promise left out (where they promise it in some answers
+    /// only, left out of the others).
     MissingField,
-    /// An undocumented field always sent as `null`.
+    /// A field the documents do not promise always sent as `null` (with the same exception).
     NullField,
     /// A field nobody knows, added.
     ExtraField,
-    /// Undocumented enum values in another casing.
+    /// Undocumented enum values in another casing, or DocuSign's statuses.
     EnumCasing,
     /// A number of undocumented type sent as a string.
     NumberAsString,
-    /// An undocumented timestamp in another format.
+    /// An undocumented timestamp in another format, or a DocuSign date-time with other
+    /// decimals or offset.
     TimestampFormat,
+    /// A whole number the documents declare as a string (`"1"`) sent as a JSON number.
+    StringAsNumber,
+    /// A boolean the documents declare as a string (`"true"`) sent as a JSON boolean.
+    StringAsBoolean,
 }
 
 impl VariationKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::RenamedField,
         Self::MissingField,
         Self::NullField,
@@ -139,7 +203,55 @@ impl VariationKind {
         Self::EnumCasing,
         Self::NumberAsString,
         Self::TimestampFormat,
+        Self::StringAsNumber,
+        Self::StringAsBoolean,
     ];
+}
+
+/// When the documents promise a field only in some answers: DocuSign's `sentDateTime` once an
+/// envelope was sent, the `envelopeSummary` of a Connect message only when it was asked for.
+///
+/// A [`Variation`] that leaves such a field out, or sends it as `null`, names the condition in
+/// [`unless`](Variation::unless): the answers where it holds carry the field all the same.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Condition {
+    /// The object's own field `field`, as the emulator holds it (before any change of
+    /// casing), is one of `values`.
+    FieldIs {
+        /// A field of the same object, such as `status`.
+        field: &'static str,
+        /// The values for which the field is promised.
+        values: &'static [&'static str],
+    },
+    /// The request that configured the answer asked for it, with the parameter named here
+    /// (`eventData.includeData`: a Connect message's `envelopeSummary`).
+    Asked(&'static str),
+}
+
+impl Condition {
+    /// Whether the condition holds for `object`, an object as the emulator holds it, in an
+    /// answer to a request that asked for what `asked` names.
+    fn holds(self, object: &Map<String, Value>, asked: &[&str]) -> bool {
+        match self {
+            Self::FieldIs { field, values } => object
+                .get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|value| values.contains(&value)),
+            Self::Asked(what) => asked.contains(&what),
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FieldIs { field, values } => {
+                write!(f, "`{field}` is {}", values.join(", "))
+            }
+            Self::Asked(what) => write!(f, "asked for with `{what}`"),
+        }
+    }
 }
 
 /// One change the current answer mode makes to one field of one object, compared with the
@@ -164,6 +276,11 @@ pub struct Variation {
     /// [`TimestampFormat`](VariationKind::TimestampFormat) the format, for
     /// [`ExtraField`](VariationKind::ExtraField) the JSON type of the value; empty otherwise.
     pub detail: String,
+    /// For a [`MissingField`](VariationKind::MissingField) or
+    /// [`NullField`](VariationKind::NullField) the documents promise in some answers only:
+    /// the answers the change spares, which carry the field as assumed. `None` when the change
+    /// applies to every answer.
+    pub unless: Option<Condition>,
 }
 
 impl fmt::Display for Variation {
@@ -176,6 +293,9 @@ impl fmt::Display for Variation {
         }
         if !self.detail.is_empty() {
             write!(f, " ({})", self.detail)?;
+        }
+        if let Some(condition) = &self.unless {
+            write!(f, " unless {condition}")?;
         }
         Ok(())
     }
@@ -226,8 +346,13 @@ pub(crate) enum Class {
     /// `DocumentedOnly`, sent under one of these candidates (the assumed name first) in a variant.
     Essential(&'static [&'static str]),
     /// Not named and not essential: left out of `DocumentedOnly`; in a variant kept, renamed to
-    /// one of these names, left out or `null`.
+    /// one of these names, left out or `null`. A field the documents name without promising it
+    /// in this answer (DocuSign's optional fields) is one without other names.
     Undocumented(&'static [&'static str]),
+    /// Named by the documents, and promised when the condition holds: kept then in every mode;
+    /// otherwise left out of `DocumentedOnly`, and in a variant kept, left out or `null` like an
+    /// undocumented field without other names.
+    DocumentedWhen(Condition),
 }
 
 /// What the value of a field is, for the changes a variant makes to values.
@@ -245,6 +370,24 @@ pub(crate) enum Kind {
     Number,
     /// An RFC 3339 timestamp.
     Timestamp,
+    /// A string enum all of whose values, documented ones included, a variant may send in one
+    /// of `casings` (`assumed` is how the emulator writes them): for a provider known to send
+    /// its documented values in other casings, as DocuSign does its statuses. Varied whatever
+    /// the field's class.
+    Recased {
+        assumed: Casing,
+        casings: &'static [Casing],
+    },
+    /// A whole number the documents declare as a string (`"1"`), which a variant may send as a
+    /// JSON number. Varied whatever the field's class.
+    StringNumber,
+    /// A boolean the documents declare as a string (`"true"`), which a variant may send as a
+    /// JSON boolean. Varied whatever the field's class.
+    StringBoolean,
+    /// A date-time the documents declare as a plain string, which the emulator writes in
+    /// RFC 3339 with seven decimals and `Z` and a variant with 7, 3 or no decimals and `Z` or
+    /// `+00:00`. Varied whatever the field's class.
+    DateTime,
     /// An object of this shape.
     Object(&'static Shape),
     /// An array of objects of this shape.
@@ -278,6 +421,21 @@ impl Field {
         Self {
             name,
             class: Class::Undocumented(alternatives),
+            value: Kind::Plain,
+        }
+    }
+
+    /// A field the documents name but do not promise in this answer: left out of
+    /// `DocumentedOnly`; in a variant kept, left out or `null`, never renamed.
+    pub(crate) const fn optional(name: &'static str) -> Self {
+        Self::undocumented(name, &[])
+    }
+
+    /// A documented field promised only when `condition` holds.
+    pub(crate) const fn documented_when(name: &'static str, condition: Condition) -> Self {
+        Self {
+            name,
+            class: Class::DocumentedWhen(condition),
             value: Kind::Plain,
         }
     }
@@ -386,7 +544,7 @@ fn words(text: &str) -> Vec<String> {
 /// How a timestamp is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TimeFormat {
-    /// As the emulator writes it: RFC 3339 in UTC with `Z`.
+    /// As the emulator writes it: RFC 3339 in UTC with `Z` (DocuSign's with seven decimals).
     Assumed,
     /// RFC 3339 with milliseconds and `+00:00`.
     OffsetMillis,
@@ -394,14 +552,34 @@ enum TimeFormat {
     LocalMillis,
     /// Milliseconds since the Unix epoch, as a JSON number.
     EpochMillis,
+    /// RFC 3339 with seven decimals and `+00:00`.
+    SevenOffset,
+    /// RFC 3339 with milliseconds and `Z`.
+    MillisZ,
+    /// RFC 3339 without decimals, with `Z`.
+    SecondsZ,
+    /// RFC 3339 without decimals, with `+00:00`.
+    SecondsOffset,
 }
 
 impl TimeFormat {
+    /// The formats of an undocumented timestamp ([`Kind::Timestamp`]).
     const ALL: [Self; 4] = [
         Self::Assumed,
         Self::OffsetMillis,
         Self::LocalMillis,
         Self::EpochMillis,
+    ];
+
+    /// The formats of a DocuSign date-time ([`Kind::DateTime`]): 7, 3 or no decimals, `Z` or
+    /// `+00:00`.
+    const DATE_TIMES: [Self; 6] = [
+        Self::Assumed,
+        Self::SevenOffset,
+        Self::MillisZ,
+        Self::OffsetMillis,
+        Self::SecondsZ,
+        Self::SecondsOffset,
     ];
 
     fn name(self) -> &'static str {
@@ -410,35 +588,50 @@ impl TimeFormat {
             Self::OffsetMillis => "RFC 3339 with milliseconds and +00:00",
             Self::LocalMillis => "local date-time without offset",
             Self::EpochMillis => "Unix epoch milliseconds",
+            Self::SevenOffset => "RFC 3339 with 7 decimals and +00:00",
+            Self::MillisZ => "RFC 3339 with milliseconds and Z",
+            Self::SecondsZ => "RFC 3339 without decimals and Z",
+            Self::SecondsOffset => "RFC 3339 without decimals and +00:00",
         }
     }
 
     /// The RFC 3339 timestamp `text` in this format; anything that is not one stays as it is.
+    /// Digits beyond the format's are cut, not rounded.
     fn apply(self, text: &str) -> Value {
         let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) else {
             return Value::String(text.to_owned());
         };
         let at = at.to_offset(time::UtcOffset::UTC);
-        let local = || {
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
+        let stamp = |decimals: usize, suffix: &str| {
+            let mut stamp = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
                 at.year(),
                 u8::from(at.month()),
                 at.day(),
                 at.hour(),
                 at.minute(),
                 at.second(),
-                at.millisecond()
-            )
+            );
+            if decimals > 0 {
+                let nanos = format!("{:09}", at.nanosecond());
+                stamp.push('.');
+                stamp.push_str(&nanos[..decimals]);
+            }
+            stamp.push_str(suffix);
+            Value::String(stamp)
         };
         match self {
             Self::Assumed => Value::String(text.to_owned()),
-            Self::OffsetMillis => Value::String(format!("{}+00:00", local())),
-            Self::LocalMillis => Value::String(local()),
+            Self::OffsetMillis => stamp(3, "+00:00"),
+            Self::LocalMillis => stamp(3, ""),
             Self::EpochMillis => {
                 let millis = at.unix_timestamp_nanos() / 1_000_000;
                 i64::try_from(millis).map_or_else(|_| Value::String(text.to_owned()), Value::from)
             }
+            Self::SevenOffset => stamp(7, "+00:00"),
+            Self::MillisZ => stamp(3, "Z"),
+            Self::SecondsZ => stamp(0, "Z"),
+            Self::SecondsOffset => stamp(0, "+00:00"),
         }
     }
 }
@@ -461,6 +654,8 @@ enum ValuePlan {
     Recased(Casing),
     AsString,
     Retimed(TimeFormat),
+    AsNumber,
+    AsBoolean,
 }
 
 /// Names of extra fields a variant adds: none is a field name, an alternative or a candidate of
@@ -542,13 +737,16 @@ fn split_mix(mut z: u64) -> u64 {
 }
 
 impl AnswerMode {
-    /// Where `field` (at `path` in the object `object`) goes and what happens to its value.
+    /// Where `field` (at `path` in the object `object`) goes and what happens to its value. For
+    /// a field documented under a condition, where the condition does not hold.
     fn plan(self, object: &'static str, field: &Field, path: &str) -> (Presence, ValuePlan) {
         let keep = (Presence::Under(field.name), ValuePlan::AsIs);
         match (self, &field.class) {
             (Self::Assumed, _)
             | (Self::DocumentedOnly, Class::Documented | Class::Essential(_)) => keep,
-            (Self::DocumentedOnly, Class::Undocumented(_)) => (Presence::Missing, ValuePlan::AsIs),
+            (Self::DocumentedOnly, Class::Undocumented(_) | Class::DocumentedWhen(_)) => {
+                (Presence::Missing, ValuePlan::AsIs)
+            }
             (Self::Variant { seed }, class) => {
                 let dialect = Dialect { seed, object };
                 let presence = match class {
@@ -557,45 +755,70 @@ impl AnswerMode {
                         Presence::Under(dialect.pick(path, "name", candidates))
                     }
                     Class::Undocumented(alternatives) => {
-                        match dialect.roll(path, "presence") % 20 {
-                            // Kept under its own name, or under another one if it has any.
-                            0..=7 => Presence::Under(field.name),
-                            8..=12 => Presence::Under(if alternatives.is_empty() {
-                                field.name
-                            } else {
-                                dialect.pick(path, "name", alternatives)
-                            }),
-                            13..=16 => Presence::Missing,
-                            _ => Presence::Null,
-                        }
+                        Self::presence(dialect, field, path, alternatives)
                     }
+                    Class::DocumentedWhen(_) => Self::presence(dialect, field, path, &[]),
                 };
-                if !matches!(presence, Presence::Under(_)) {
+                // A conditional field is sent where its condition holds, whatever its presence.
+                if !matches!(presence, Presence::Under(_))
+                    && !matches!(class, Class::DocumentedWhen(_))
+                {
                     return (presence, ValuePlan::AsIs);
                 }
                 let undocumented = matches!(class, Class::Undocumented(_));
-                let value = match &field.value {
-                    Kind::Enum { assumed, .. } => {
-                        let casing = dialect.pick(path, "casing", &Casing::ALL);
-                        if casing == *assumed {
-                            ValuePlan::AsIs
-                        } else {
-                            ValuePlan::Recased(casing)
-                        }
-                    }
-                    Kind::Number if undocumented && dialect.roll(path, "number") % 5 < 2 => {
-                        ValuePlan::AsString
-                    }
-                    Kind::Timestamp if undocumented => {
-                        match dialect.pick(path, "time", &TimeFormat::ALL) {
-                            TimeFormat::Assumed => ValuePlan::AsIs,
-                            format => ValuePlan::Retimed(format),
-                        }
-                    }
-                    _ => ValuePlan::AsIs,
-                };
-                (presence, value)
+                (
+                    presence,
+                    Self::value_plan(dialect, field, path, undocumented),
+                )
             }
+        }
+    }
+
+    /// Where a variant sends a field that is not promised.
+    fn presence(
+        dialect: Dialect,
+        field: &Field,
+        path: &str,
+        alternatives: &'static [&'static str],
+    ) -> Presence {
+        match dialect.roll(path, "presence") % 20 {
+            // Kept under its own name, or under another one if it has any.
+            0..=7 => Presence::Under(field.name),
+            8..=12 => Presence::Under(if alternatives.is_empty() {
+                field.name
+            } else {
+                dialect.pick(path, "name", alternatives)
+            }),
+            13..=16 => Presence::Missing,
+            _ => Presence::Null,
+        }
+    }
+
+    /// What a variant does to the value of a field it sends.
+    fn value_plan(dialect: Dialect, field: &Field, path: &str, undocumented: bool) -> ValuePlan {
+        let recased = |assumed: Casing, casings: &[Casing]| {
+            let casing = dialect.pick(path, "casing", casings);
+            if casing == assumed {
+                ValuePlan::AsIs
+            } else {
+                ValuePlan::Recased(casing)
+            }
+        };
+        let retimed = |formats: &[TimeFormat]| match dialect.pick(path, "time", formats) {
+            TimeFormat::Assumed => ValuePlan::AsIs,
+            format => ValuePlan::Retimed(format),
+        };
+        match &field.value {
+            Kind::Enum { assumed, .. } => recased(*assumed, &Casing::ALL),
+            Kind::Recased { assumed, casings } => recased(*assumed, casings),
+            Kind::Number if undocumented && dialect.roll(path, "number") % 5 < 2 => {
+                ValuePlan::AsString
+            }
+            Kind::StringNumber if dialect.roll(path, "number") % 5 < 2 => ValuePlan::AsNumber,
+            Kind::StringBoolean if dialect.roll(path, "boolean") % 5 < 2 => ValuePlan::AsBoolean,
+            Kind::Timestamp if undocumented => retimed(&TimeFormat::ALL),
+            Kind::DateTime => retimed(&TimeFormat::DATE_TIMES),
+            _ => ValuePlan::AsIs,
         }
     }
 
@@ -624,11 +847,19 @@ impl AnswerMode {
 
     /// `value`, an object of `shape` as the emulator holds it, as this mode sends it.
     pub(crate) fn render(self, shape: &'static Shape, value: Value) -> Value {
+        self.render_asked(shape, value, &[])
+    }
+
+    /// `value`, an object of `shape` as the emulator holds it, as this mode sends it in answer
+    /// to a request that asked for what `asked` names (see [`Condition::Asked`]).
+    pub(crate) fn render_asked(self, shape: &'static Shape, value: Value, asked: &[&str]) -> Value {
         if self == Self::Assumed {
             return value;
         }
         match value {
-            Value::Object(map) => Value::Object(self.render_object(shape.name, shape, "", map)),
+            Value::Object(map) => {
+                Value::Object(self.render_object(shape.name, shape, "", map, asked))
+            }
             other => other,
         }
     }
@@ -639,7 +870,18 @@ impl AnswerMode {
         shape: &'static Shape,
         path: &str,
         map: Map<String, Value>,
+        asked: &[&str],
     ) -> Map<String, Value> {
+        // The conditions are read on the object as held, before any of its values change.
+        let promised: Vec<&str> = shape
+            .fields
+            .iter()
+            .filter(|field| match field.class {
+                Class::DocumentedWhen(condition) => condition.holds(&map, asked),
+                _ => false,
+            })
+            .map(|field| field.name)
+            .collect();
         let mut out = Map::new();
         for (key, value) in map {
             let Some(field) = shape.fields.iter().find(|field| field.name == key) else {
@@ -650,11 +892,15 @@ impl AnswerMode {
                 continue;
             };
             let field_path = join(path, field.name);
-            match self.plan(object, field, &field_path) {
-                (Presence::Missing, _) => {}
-                (Presence::Null, _) => insert_at(&mut out, key.as_str(), Value::Null),
-                (Presence::Under(name), plan) => {
-                    let value = self.render_value(object, field, &field_path, plan, value);
+            let (mut presence, plan) = self.plan(object, field, &field_path);
+            if promised.contains(&field.name) {
+                presence = Presence::Under(field.name);
+            }
+            match presence {
+                Presence::Missing => {}
+                Presence::Null => insert_at(&mut out, key.as_str(), Value::Null),
+                Presence::Under(name) => {
+                    let value = self.render_value(object, field, &field_path, plan, value, asked);
                     insert_at(&mut out, name, value);
                 }
             }
@@ -672,6 +918,7 @@ impl AnswerMode {
         path: &str,
         plan: ValuePlan,
         value: Value,
+        asked: &[&str],
     ) -> Value {
         match (&field.value, plan, value) {
             (Kind::Enum { documented, .. }, ValuePlan::Recased(casing), Value::String(text))
@@ -679,14 +926,27 @@ impl AnswerMode {
             {
                 Value::String(casing.apply(&text))
             }
+            (Kind::Recased { .. }, ValuePlan::Recased(casing), Value::String(text)) => {
+                Value::String(casing.apply(&text))
+            }
             (Kind::Number, ValuePlan::AsString, Value::Number(number)) => {
                 Value::String(number.to_string())
             }
-            (Kind::Timestamp, ValuePlan::Retimed(format), Value::String(text)) => {
+            (Kind::StringNumber, ValuePlan::AsNumber, Value::String(text)) => {
+                whole_number(&text).map_or(Value::String(text), Value::from)
+            }
+            (Kind::StringBoolean, ValuePlan::AsBoolean, Value::String(text)) => {
+                match text.as_str() {
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
+                    _ => Value::String(text),
+                }
+            }
+            (Kind::Timestamp | Kind::DateTime, ValuePlan::Retimed(format), Value::String(text)) => {
                 format.apply(&text)
             }
             (Kind::Object(shape), _, Value::Object(map)) => {
-                Value::Object(self.render_object(object, shape, path, map))
+                Value::Object(self.render_object(object, shape, path, map, asked))
             }
             (Kind::Array(shape), _, Value::Array(items)) => {
                 let path = format!("{path}[]");
@@ -695,7 +955,7 @@ impl AnswerMode {
                         .into_iter()
                         .map(|item| match item {
                             Value::Object(map) => {
-                                Value::Object(self.render_object(object, shape, &path, map))
+                                Value::Object(self.render_object(object, shape, &path, map, asked))
                             }
                             other => other,
                         })
@@ -732,29 +992,31 @@ impl AnswerMode {
             sent_as,
             kind,
             detail: detail.to_owned(),
+            unless: None,
         };
         for field in shape.fields {
             let field_path = join(path, field.name);
             let (presence, plan) = self.plan(object, field, &field_path);
+            let unless = match field.class {
+                Class::DocumentedWhen(condition) => Some(condition),
+                _ => None,
+            };
             let name = match presence {
-                Presence::Missing => {
-                    out.push(variation(
-                        &field_path,
-                        None,
-                        VariationKind::MissingField,
-                        "",
-                    ));
-                    continue;
-                }
-                Presence::Null => {
-                    let sent_as = Some(join(sent_path, field.name));
-                    out.push(variation(
-                        &field_path,
-                        sent_as,
-                        VariationKind::NullField,
-                        "",
-                    ));
-                    continue;
+                Presence::Missing | Presence::Null => {
+                    let (kind, sent_as) = if presence == Presence::Missing {
+                        (VariationKind::MissingField, None)
+                    } else {
+                        (VariationKind::NullField, Some(join(sent_path, field.name)))
+                    };
+                    out.push(Variation {
+                        unless,
+                        ..variation(&field_path, sent_as, kind, "")
+                    });
+                    if unless.is_none() {
+                        continue;
+                    }
+                    // Sent as it is where its condition holds.
+                    field.name
                 }
                 Presence::Under(name) => name,
             };
@@ -772,6 +1034,8 @@ impl AnswerMode {
                 ValuePlan::Recased(casing) => Some((VariationKind::EnumCasing, casing.name())),
                 ValuePlan::AsString => Some((VariationKind::NumberAsString, "")),
                 ValuePlan::Retimed(format) => Some((VariationKind::TimestampFormat, format.name())),
+                ValuePlan::AsNumber => Some((VariationKind::StringAsNumber, "")),
+                ValuePlan::AsBoolean => Some((VariationKind::StringAsBoolean, "")),
             };
             if let Some((kind, detail)) = value_change {
                 out.push(variation(&field_path, Some(sent_as.clone()), kind, detail));
@@ -797,6 +1061,13 @@ impl AnswerMode {
             ));
         }
     }
+}
+
+/// The whole number `text` writes, if it writes one as JSON would (`"1"`, `"-1"`, not `"01"`).
+fn whole_number(text: &str) -> Option<i64> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|number| number.to_string() == text)
 }
 
 /// `path.name`, or `name` at the top.
@@ -838,7 +1109,7 @@ pub(crate) fn name_clashes(shapes: &[&'static Shape]) -> Vec<String> {
         for field in shape.fields {
             names.push(field.name);
             match &field.class {
-                Class::Documented => {}
+                Class::Documented | Class::DocumentedWhen(_) => {}
                 Class::Essential(candidates) => names.extend(
                     candidates
                         .iter()
@@ -892,6 +1163,44 @@ mod tests {
             Field::undocumented("owner", &["person"]).of(Kind::Object(&INNER)),
         ],
     };
+
+    /// A shape in DocuSign's manner: every field named, values typed as strings.
+    static TYPED: Shape = Shape {
+        name: "typed",
+        fields: &[
+            Field::documented("id"),
+            Field::documented("status").of(Kind::Recased {
+                assumed: Casing::LowerSnake,
+                casings: &[Casing::LowerSnake, Casing::Pascal, Casing::UpperSnake],
+            }),
+            Field::documented("createdDateTime").of(Kind::DateTime),
+            Field::documented_when(
+                "sentDateTime",
+                Condition::FieldIs {
+                    field: "status",
+                    values: &["sent", "completed"],
+                },
+            )
+            .of(Kind::DateTime),
+            Field::documented_when("summary", Condition::Asked("includeData")),
+            Field::documented("count").of(Kind::StringNumber),
+            Field::optional("show").of(Kind::StringBoolean),
+            Field::optional("note"),
+        ],
+    };
+
+    fn typed(status: &str) -> Value {
+        json!({
+            "id": "e-1",
+            "status": status,
+            "createdDateTime": "2026-01-02T03:04:05.1234567Z",
+            "sentDateTime": "2026-01-02T03:04:06.1234567Z",
+            "summary": {"a": "b"},
+            "count": "-1",
+            "show": "false",
+            "note": "n",
+        })
+    }
 
     fn sample() -> Value {
         json!({
@@ -950,10 +1259,105 @@ mod tests {
     }
 
     #[test]
+    fn conditional_fields_are_kept_where_promised() {
+        let mode = AnswerMode::DocumentedOnly;
+        assert_eq!(
+            mode.render_asked(&TYPED, typed("sent"), &["includeData"]),
+            json!({
+                "id": "e-1",
+                "status": "sent",
+                "createdDateTime": "2026-01-02T03:04:05.1234567Z",
+                "sentDateTime": "2026-01-02T03:04:06.1234567Z",
+                "summary": {"a": "b"},
+                "count": "-1",
+            })
+        );
+        let created = mode.render(&TYPED, typed("created"));
+        assert!(created.get("sentDateTime").is_none(), "{created}");
+        assert!(created.get("summary").is_none(), "{created}");
+        let unless: Vec<(String, Option<Condition>)> = mode
+            .variations(&[&TYPED])
+            .into_iter()
+            .map(|variation| (variation.field, variation.unless))
+            .collect();
+        assert_eq!(
+            unless,
+            [
+                (
+                    "sentDateTime".to_owned(),
+                    Some(Condition::FieldIs {
+                        field: "status",
+                        values: &["sent", "completed"]
+                    })
+                ),
+                ("summary".to_owned(), Some(Condition::Asked("includeData"))),
+                ("show".to_owned(), None),
+                ("note".to_owned(), None),
+            ]
+        );
+        // In a variant a conditional field is sent where its condition holds, whatever the
+        // seed; elsewhere as the seed says, and the variations say so.
+        let mut dropped = 0;
+        for seed in 0..100 {
+            let mode = AnswerMode::Variant { seed };
+            let sent = mode.render_asked(&TYPED, typed("sent"), &["includeData"]);
+            assert!(sent["sentDateTime"].is_string(), "seed {seed}: {sent}");
+            assert_eq!(sent["summary"], json!({"a": "b"}), "seed {seed}");
+            assert!(sent["id"] == "e-1" && sent.get("status").is_some());
+            let created = mode.render(&TYPED, typed("created"));
+            let reported = mode.variations(&[&TYPED]).into_iter().any(|variation| {
+                variation.field == "sentDateTime"
+                    && matches!(
+                        variation.kind,
+                        VariationKind::MissingField | VariationKind::NullField
+                    )
+            });
+            assert_eq!(
+                reported,
+                !created["sentDateTime"].is_string(),
+                "seed {seed}: {created}"
+            );
+            dropped += usize::from(reported);
+        }
+        assert!((10..90).contains(&dropped), "{dropped}");
+    }
+
+    #[test]
+    fn typed_strings_become_json_values() {
+        let mut numbers = 0;
+        let mut booleans = 0;
+        let mut statuses = std::collections::BTreeSet::new();
+        for seed in 0..100 {
+            let rendered = AnswerMode::Variant { seed }.render(&TYPED, typed("sent"));
+            match &rendered["count"] {
+                Value::Number(number) => {
+                    assert_eq!(number.as_i64(), Some(-1));
+                    numbers += 1;
+                }
+                other => assert_eq!(other, "-1"),
+            }
+            if rendered["show"] == json!(false) {
+                booleans += 1;
+            }
+            statuses.insert(rendered["status"].as_str().unwrap_or_default().to_owned());
+        }
+        assert!(numbers > 10 && booleans > 10, "{numbers} {booleans}");
+        assert_eq!(
+            statuses.into_iter().collect::<Vec<_>>(),
+            ["SENT", "Sent", "sent"]
+        );
+        assert_eq!(whole_number("12"), Some(12));
+        assert_eq!(whole_number("-1"), Some(-1));
+        assert_eq!(whole_number("01"), None);
+        assert_eq!(whole_number("1.5"), None);
+        assert_eq!(whole_number(""), None);
+    }
+
+    #[test]
     fn every_kind_of_change_shows_up() {
         let mut seen = std::collections::BTreeSet::new();
         for seed in 0..200 {
-            for variation in (AnswerMode::Variant { seed }).variations(&[&OUTER]) {
+            for variation in (AnswerMode::Variant { seed }).variations(&[&OUTER, &TYPED]) {
                 seen.insert(variation.kind);
             }
         }
@@ -978,6 +1382,22 @@ mod tests {
             "2026-01-02T03:04:05.123"
         );
         assert_eq!(TimeFormat::EpochMillis.apply(text), 1_767_323_045_123_i64);
+        let docusign = "2026-01-02T03:04:05.1234567Z";
+        let written: Vec<Value> = TimeFormat::DATE_TIMES
+            .iter()
+            .map(|format| format.apply(docusign))
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "2026-01-02T03:04:05.1234567Z",
+                "2026-01-02T03:04:05.1234567+00:00",
+                "2026-01-02T03:04:05.123Z",
+                "2026-01-02T03:04:05.123+00:00",
+                "2026-01-02T03:04:05Z",
+                "2026-01-02T03:04:05+00:00",
+            ]
+        );
         assert_eq!(TimeFormat::EpochMillis.apply("not a time"), "not a time");
     }
 
@@ -1005,7 +1425,7 @@ mod tests {
                 Field::essential("projectId", &["projectId", "meta.id"]),
             ],
         };
-        assert!(name_clashes(&[&OUTER]).is_empty());
+        assert!(name_clashes(&[&OUTER, &TYPED]).is_empty());
         assert_eq!(
             name_clashes(&[&CLASHING]),
             [

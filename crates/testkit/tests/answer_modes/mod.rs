@@ -1,4 +1,4 @@
-//! Checks shared by the answer-mode tests of both emulators: reading the documented-fields tables
+//! Checks shared by the answer-mode tests of the emulators: reading the documented-fields tables
 //! of `emulator/mode.rs`, and holding an emulator's reported variations to the answers it sent.
 //!
 //! A test gathers pairs of (answer as sent, the same object in the assumed shape) per object and
@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use signing_testkit::doc_table::{Row, table_after};
-use signing_testkit::emulator::{Variation, VariationKind};
+use signing_testkit::emulator::{Condition, Variation, VariationKind};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -130,8 +130,46 @@ fn millis(text: &str) -> i128 {
         / 1_000_000
 }
 
+/// The nanoseconds since the epoch an RFC 3339 text names.
+fn nanos(text: &str) -> i128 {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .unwrap_or_else(|_| panic!("not RFC 3339: {text}"))
+        .unix_timestamp_nanos()
+}
+
+/// The decimals and the offset of the RFC 3339 formats named `format`, DocuSign's date-times.
+fn rfc3339_format(format: &str) -> Option<(u32, &'static str)> {
+    let decimals = if format.contains("7 decimals") {
+        7
+    } else if format.contains("milliseconds") {
+        3
+    } else if format.contains("without decimals") {
+        0
+    } else {
+        return None;
+    };
+    let suffix = if format.ends_with(" and Z") {
+        "Z"
+    } else if format.ends_with(" and +00:00") {
+        "+00:00"
+    } else {
+        return None;
+    };
+    Some((decimals, suffix))
+}
+
 /// Whether `sent` is `assumed` (an RFC 3339 text) in the timestamp format named `format`.
 fn same_instant(format: &str, assumed: &str, sent: &Value) -> bool {
+    if let (Some((decimals, suffix)), Value::String(text)) = (rfc3339_format(format), sent) {
+        // The digits beyond the format's are cut.
+        let unit = 10_i128.pow(9 - decimals);
+        let written = text
+            .strip_suffix(suffix)
+            .and_then(|rest| rest.get(19..))
+            .map(|fraction| fraction.strip_prefix('.').map_or(0, str::len));
+        return written == usize::try_from(decimals).ok()
+            && nanos(text) == nanos(assumed) / unit * unit;
+    }
     let expected = millis(assumed);
     match (format, sent) {
         ("Unix epoch milliseconds", Value::Number(number)) => {
@@ -187,9 +225,29 @@ impl Checker {
         assumed: &Value,
         documented: &[&str],
     ) {
+        self.check_asked(variations, object, answer, assumed, documented, &[]);
+    }
+
+    /// [`check`](Self::check) for an answer to a request that asked for what `asked` names
+    /// (see [`Condition::Asked`]): a conditional change spares the answers where its condition
+    /// holds.
+    pub(crate) fn check_asked(
+        &mut self,
+        variations: &[Variation],
+        object: &str,
+        answer: &Value,
+        assumed: &Value,
+        documented: &[&str],
+        asked: &[&str],
+    ) {
         let mine: Vec<&Variation> = variations
             .iter()
             .filter(|variation| variation.object == object)
+            .filter(|variation| {
+                variation
+                    .unless
+                    .is_none_or(|condition| !holds(condition, assumed, &variation.field, asked))
+            })
             .collect();
         let pair = Pair {
             object,
@@ -205,8 +263,18 @@ impl Checker {
                 })
                 .collect(),
         };
+        let gone: Vec<&str> = mine
+            .iter()
+            .filter(|variation| {
+                matches!(
+                    variation.kind,
+                    VariationKind::MissingField | VariationKind::NullField
+                )
+            })
+            .map(|variation| variation.field.as_str())
+            .collect();
         for variation in &mine {
-            if pair.verify(variation) {
+            if pair.verify(variation, &gone) {
                 *self.seen.entry(variation.kind).or_default() += 1;
                 self.details
                     .entry(variation.kind)
@@ -217,12 +285,50 @@ impl Checker {
         pair.assert_explained(&mine);
     }
 
-    /// Asserts that every kind of variation was seen at least `least` times.
-    pub(crate) fn assert_every_kind_seen(&self, least: usize) {
-        for kind in VariationKind::ALL {
-            let seen = self.seen.get(&kind).copied().unwrap_or_default();
+    /// Asserts that every kind of variation in `kinds` was seen at least `least` times, and no
+    /// other kind at all.
+    pub(crate) fn assert_kinds_seen(&self, kinds: &[VariationKind], least: usize) {
+        for kind in kinds {
+            let seen = self.seen.get(kind).copied().unwrap_or_default();
             assert!(seen >= least, "{kind:?} seen {seen} times: {:?}", self.seen);
         }
+        for kind in self.seen.keys() {
+            assert!(kinds.contains(kind), "{kind:?} seen: {:?}", self.seen);
+        }
+    }
+}
+
+/// The kinds of change the HeySign and LEAP variants make: all but DocuSign's typed strings.
+pub(crate) const UNTYPED_KINDS: [VariationKind; 7] = [
+    VariationKind::RenamedField,
+    VariationKind::MissingField,
+    VariationKind::NullField,
+    VariationKind::ExtraField,
+    VariationKind::EnumCasing,
+    VariationKind::NumberAsString,
+    VariationKind::TimestampFormat,
+];
+
+/// Whether `condition`, of a change of `field`, holds for `assumed` (the object as the emulator
+/// holds it) in an answer to a request that asked for what `asked` names.
+fn holds(condition: Condition, assumed: &Value, field: &str, asked: &[&str]) -> bool {
+    match condition {
+        Condition::FieldIs {
+            field: other,
+            values,
+        } => {
+            let (parent, _) = split_last(field);
+            assert!(
+                !parent.contains("[]"),
+                "a condition on the elements of an array: {field}"
+            );
+            at(assumed, &join(parent, other))
+                .first()
+                .and_then(|value| value.as_str())
+                .is_some_and(|value| values.contains(&value))
+        }
+        Condition::Asked(what) => asked.contains(&what),
+        other => panic!("a condition the checker does not know: {other:?}"),
     }
 }
 
@@ -265,8 +371,9 @@ impl Pair<'_> {
         sent
     }
 
-    /// Checks one variation; whether it showed in this object.
-    fn verify(&self, variation: &Variation) -> bool {
+    /// Checks one variation; whether it showed in this object. `gone` lists the fields left
+    /// out or `null` in this object, whose values cannot show a change.
+    fn verify(&self, variation: &Variation, gone: &[&str]) -> bool {
         let field = variation.field.as_str();
         let here = at(
             self.answer,
@@ -300,6 +407,7 @@ impl Pair<'_> {
                 assert_ne!(split_last(sent_as).1, split_last(field).1, "{}", context());
                 true
             }
+            _ if gone.contains(&field) => false,
             _ => {
                 assert_eq!(here.len(), assumed.len(), "{}", context());
                 let mut visible = false;
@@ -361,6 +469,30 @@ impl Pair<'_> {
                 );
                 true
             }
+            VariationKind::StringAsNumber => {
+                let Some(text) = assumed.as_str() else {
+                    panic!("not a string: {}", context());
+                };
+                match text.parse::<i64>() {
+                    Ok(number) if number.to_string() == text => {
+                        assert_eq!(sent.as_i64(), Some(number), "{}", context());
+                        true
+                    }
+                    _ => {
+                        assert_eq!(sent, assumed, "{}", context());
+                        false
+                    }
+                }
+            }
+            VariationKind::StringAsBoolean => {
+                if let Some(text @ ("true" | "false")) = assumed.as_str() {
+                    assert_eq!(sent.as_bool(), Some(text == "true"), "{}", context());
+                    true
+                } else {
+                    assert_eq!(sent, assumed, "{}", context());
+                    false
+                }
+            }
             VariationKind::TimestampFormat => match assumed.as_str() {
                 None => {
                     assert!(sent.is_null(), "{}", context());
@@ -375,9 +507,30 @@ impl Pair<'_> {
         }
     }
 
-    /// Every field of the assumed object is where the variations say, and every field of the
-    /// answer is an assumed one (or the wrapper of a nested name) or a reported extra.
+    /// Every field of the assumed object is where the variations say, with its value unless a
+    /// variation changes it, and every field of the answer is an assumed one (or the wrapper of
+    /// a nested name) or a reported extra.
     fn assert_explained(&self, mine: &[&Variation]) {
+        let value_changed: Vec<&str> = mine
+            .iter()
+            .filter(|variation| {
+                matches!(
+                    variation.kind,
+                    VariationKind::EnumCasing
+                        | VariationKind::NumberAsString
+                        | VariationKind::TimestampFormat
+                        | VariationKind::StringAsNumber
+                        | VariationKind::StringAsBoolean
+                )
+            })
+            .map(|variation| variation.field.as_str())
+            .collect();
+        // A value that holds no object: objects are compared field by field.
+        let flat = |value: &Value| match value {
+            Value::Object(_) => false,
+            Value::Array(items) => !items.iter().any(Value::is_object),
+            _ => true,
+        };
         let gone_or_null: Vec<&str> = mine
             .iter()
             .filter(|variation| {
@@ -404,11 +557,21 @@ impl Pair<'_> {
                 continue;
             }
             let sent = self.sent_path(path);
+            let values = at(self.answer, &sent);
             assert!(
-                !at(self.answer, &sent).is_empty(),
+                !values.is_empty(),
                 "`{path}` is neither at `{sent}` nor reported\n{}",
                 self.context()
             );
+            let held = at(self.assumed, path);
+            if !value_changed.contains(&path.as_str()) && held.iter().all(|value| flat(value)) {
+                assert_eq!(
+                    values,
+                    held,
+                    "`{path}` changed, and no variation says so\n{}",
+                    self.context()
+                );
+            }
             expected.insert(sent);
         }
         let extras: Vec<&str> = mine

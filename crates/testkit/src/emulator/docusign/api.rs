@@ -16,6 +16,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::answers;
 use super::api_error::{ApiError, JSON_CONTENT_TYPE};
 use super::auth;
 use super::clock;
@@ -173,7 +174,10 @@ async fn create(
     let outcome = read_definition(&headers, &body)
         .and_then(|new| shared.write(|store| store.create(&account_id, new)));
     match outcome {
-        Ok(summary) => json_response(StatusCode::CREATED, &summary),
+        Ok(summary) => json_response(
+            StatusCode::CREATED,
+            &shared.mode().render(&answers::ENVELOPE_SUMMARY, summary),
+        ),
         Err(error) => error.into_response(),
     }
 }
@@ -215,7 +219,7 @@ async fn get_envelope(
         })
     });
     match outcome {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_response(StatusCode::OK, &answers::envelope(shared.mode(), body)),
         Err(error) => error.into_response(),
     }
 }
@@ -244,7 +248,12 @@ async fn update(
         }),
     });
     match outcome {
-        Ok(()) => json_response(StatusCode::OK, &json!({"envelopeId": envelope_id})),
+        Ok(()) => json_response(
+            StatusCode::OK,
+            &shared
+                .mode()
+                .render(&answers::UPDATE_SUMMARY, json!({"envelopeId": envelope_id})),
+        ),
         Err(error) => error.into_response(),
     }
 }
@@ -303,7 +312,10 @@ async fn recipients(
             .ok_or_else(ApiError::no_envelope)
     });
     match outcome {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_response(
+            StatusCode::OK,
+            &shared.mode().render(&answers::RECIPIENTS, body),
+        ),
         Err(error) => error.into_response(),
     }
 }
@@ -425,7 +437,12 @@ async fn recipient_view(
                 shared.api_base(),
                 Uuid::new_v4()
             );
-            json_response(StatusCode::CREATED, &json!({"url": url}))
+            json_response(
+                StatusCode::CREATED,
+                &shared
+                    .mode()
+                    .render(&answers::ENVELOPE_VIEWS, json!({"url": url})),
+            )
         }
         Err(error) => error.into_response(),
     }
@@ -470,7 +487,10 @@ async fn move_envelopes(
     let outcome = read_move(&folder_id, &headers, &body)
         .and_then(|ids| shared.write(|store| store.recycle(&account_id, &ids)));
     match outcome {
-        Ok(()) => json_response(StatusCode::OK, &json!({})),
+        Ok(()) => json_response(
+            StatusCode::OK,
+            &shared.mode().render(&answers::FOLDERS_RESPONSE, json!({})),
+        ),
         Err(error) => error.into_response(),
     }
 }
@@ -523,7 +543,7 @@ async fn list(
     let outcome =
         shared.read(|store| listing(store, &account_id, raw.as_deref().unwrap_or_default()));
     match outcome {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_response(StatusCode::OK, &answers::listing(shared.mode(), body)),
         Err(error) => error.into_response(),
     }
 }

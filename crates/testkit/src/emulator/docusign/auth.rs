@@ -21,6 +21,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::answers;
 use super::clock;
 use super::keys;
 use super::state::Shared;
@@ -108,6 +109,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
                 "token_type": "Bearer",
                 "expires_in": shared.tokens.lifetime().as_secs(),
             });
+            let body = shared.mode().render(&answers::TOKEN, body);
             let mut response = axum::Json(body).into_response();
             response
                 .headers_mut()
@@ -266,7 +268,7 @@ async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Resp
         .collect();
     let user = &shared.config.user;
     let (given_name, family_name) = user.name.split_once(' ').unwrap_or((&user.name, ""));
-    axum::Json(json!({
+    let body = json!({
         "sub": user.id,
         "name": user.name,
         "given_name": given_name,
@@ -274,8 +276,8 @@ async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Resp
         "created": "2020-01-01T00:00:00.000",
         "email": user.email,
         "accounts": accounts,
-    }))
-    .into_response()
+    });
+    axum::Json(shared.mode().render(&answers::USERINFO, body)).into_response()
 }
 
 /// The token of an `Authorization: Bearer <token>` header.

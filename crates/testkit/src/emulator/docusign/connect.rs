@@ -123,19 +123,28 @@ pub(super) struct Message {
     pub(super) envelope_id: String,
     pub(super) headers: HeaderMap,
     pub(super) body: Bytes,
+    /// The body as the assumed answer mode words it.
+    pub(super) assumed_body: Bytes,
 }
 
 impl Message {
-    /// Serialises `payload` and signs it with every key when `include_hmac` is set.
+    /// Serialises `payload` and signs it with every key when `include_hmac` is set; `assumed`
+    /// is the same message as the assumed answer mode words it.
     pub(super) fn new(
         url: &str,
         event: &'static str,
         envelope_id: &str,
         payload: &Value,
+        assumed: &Value,
         include_hmac: bool,
         keys: &[String],
     ) -> Self {
         let body = Bytes::from(payload.to_string());
+        let assumed_body = if assumed == payload {
+            body.clone()
+        } else {
+            Bytes::from(assumed.to_string())
+        };
         let mut headers = HeaderMap::new();
         headers.insert(
             header::CONTENT_TYPE,
@@ -160,6 +169,7 @@ impl Message {
             envelope_id: envelope_id.to_owned(),
             headers,
             body,
+            assumed_body,
         }
     }
 }
@@ -179,6 +189,10 @@ pub struct ConnectDelivery {
     pub headers: HeaderMap,
     /// The exact body sent.
     pub body: Bytes,
+    /// The body as [`AnswerMode::Assumed`](crate::emulator::AnswerMode::Assumed) words it,
+    /// whatever the mode the message was sent in (in that mode, `body` itself): what a test
+    /// compares `body` with.
+    pub assumed_body: Bytes,
     /// The status the receiver answered with; `None` if it was not reached (see `error`).
     pub status: Option<u16>,
     /// Why no status is known: the receiver could not be reached or did not answer within five
@@ -192,6 +206,11 @@ impl ConnectDelivery {
     /// The body parsed as JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()
+    }
+
+    /// [`assumed_body`](Self::assumed_body) parsed as JSON.
+    pub fn assumed_json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.assumed_body).ok()
     }
 }
 
@@ -289,6 +308,7 @@ impl Dispatcher {
             envelope_id: earlier.envelope_id,
             headers: earlier.headers,
             body: earlier.body,
+            assumed_body: earlier.assumed_body,
         };
         let delivery = deliver(&self.client, message).await;
         self.log.push(delivery.clone());
@@ -331,6 +351,7 @@ async fn deliver(client: &reqwest::Client, message: Message) -> ConnectDelivery 
         envelope_id: message.envelope_id,
         headers: message.headers,
         body: message.body,
+        assumed_body: message.assumed_body,
         accepted: status.is_some_and(|status| (200..300).contains(&status)),
         status,
         error,
@@ -354,6 +375,7 @@ mod tests {
             "envelope-sent",
             "e1",
             &json!({"a": 1}),
+            &json!({"a": 1}),
             true,
             &["key".to_owned(), "other".to_owned()],
         );
@@ -367,7 +389,16 @@ mod tests {
             message.headers["x-docusign-signature-2"],
             signature("other", br#"{"a":1}"#).as_str()
         );
-        let unsigned = Message::new("http://x", "envelope-sent", "e1", &json!({}), false, &[]);
+        let unsigned = Message::new(
+            "http://x",
+            "envelope-sent",
+            "e1",
+            &json!({}),
+            &json!({"b": 2}),
+            false,
+            &[],
+        );
+        assert_eq!(unsigned.assumed_body.as_ref(), br#"{"b":2}"#);
         assert!(unsigned.headers.get("x-authorization-digest").is_none());
     }
 

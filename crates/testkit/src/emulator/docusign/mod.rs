@@ -45,6 +45,18 @@
 //! receiver (only loopback URLs are called; others are recorded, not called). Faults are
 //! injected per [`Route`] and every request of both hosts is kept for inspection.
 //!
+//! What the emulator sends (API answers, the auth host's token and userinfo, Connect messages)
+//! follows its [`AnswerMode`]: by default every field the project assumed, as below; with
+//! [`DocuSignEmulatorBuilder::answer_mode`] or [`DocuSignEmulator::set_answer_mode`], only what
+//! DocuSign's documents promise each answer carries, or a seeded variant of a plausible DocuSign
+//! (optional fields missing or `null`, unknown fields added, statuses as `Sent` or `SENT`,
+//! string-typed numbers and booleans as JSON ones, date-times with other decimals or offset).
+//! Requests are checked as strictly in every mode, error bodies are the same, and the control
+//! handle's views ([`envelope`](DocuSignEmulator::envelope),
+//! [`envelopes`](DocuSignEmulator::envelopes)) always show the assumed shape. See
+//! [`mode`](crate::emulator::mode#docusign) for what DocuSign's documents promise, answer by
+//! answer.
+//!
 //! # Example
 //!
 //! ```
@@ -207,6 +219,7 @@
 //!   and to 30-second slices. Rate-limit headers are added by the API host itself, so answers
 //!   replaced by an injected fault carry none, except the rate-limit fault's own.
 
+mod answers;
 mod api;
 mod api_error;
 mod auth;
@@ -235,6 +248,7 @@ pub use connect::ConnectDelivery;
 pub use error::EmulatorError;
 pub use route::Route;
 
+use super::mode::{AnswerMode, Variation};
 use super::server::{self, RequestLog, RunningServer};
 use super::{Fault, FaultPlan, RecordedRequest};
 use auth::Tokens;
@@ -276,6 +290,7 @@ pub struct DocuSignEmulatorBuilder {
     hourly_limit: u32,
     burst_limit: u32,
     consent: bool,
+    answer_mode: AnswerMode,
 }
 
 impl Default for DocuSignEmulatorBuilder {
@@ -293,6 +308,7 @@ impl Default for DocuSignEmulatorBuilder {
             hourly_limit: limits::DEFAULT_HOURLY_LIMIT,
             burst_limit: limits::DEFAULT_BURST_LIMIT,
             consent: true,
+            answer_mode: AnswerMode::Assumed,
         }
     }
 }
@@ -370,6 +386,13 @@ impl DocuSignEmulatorBuilder {
         self
     }
 
+    /// How the emulator words what it sends (default [`AnswerMode::Assumed`]); requests are
+    /// checked the same way in every mode.
+    pub fn answer_mode(mut self, mode: AnswerMode) -> Self {
+        self.answer_mode = mode;
+        self
+    }
+
     /// Starts the emulator on two loopback ports.
     ///
     /// # Panics
@@ -398,6 +421,7 @@ impl DocuSignEmulatorBuilder {
             Tokens::new(self.token_lifetime, self.consent),
             Limits::new(self.hourly_limit, self.burst_limit),
             dispatcher,
+            self.answer_mode,
         ));
         let faults = FaultPlan::default();
         let log = RequestLog::default();
@@ -452,7 +476,7 @@ impl DocuSignEmulator {
         Self::builder().start().await
     }
 
-    /// A builder for an emulator with other keys, users, accounts or limits.
+    /// A builder for an emulator with other keys, users, accounts, limits or answer mode.
     pub fn builder() -> DocuSignEmulatorBuilder {
         DocuSignEmulatorBuilder::default()
     }
@@ -562,15 +586,35 @@ impl DocuSignEmulator {
         self.shared.limits.set_polling_interval(None);
     }
 
+    /// How the emulator words what it sends now.
+    pub fn answer_mode(&self) -> AnswerMode {
+        self.shared.mode()
+    }
+
+    /// Words every answer and Connect message from now on as `mode` says; a Connect message
+    /// takes the mode of the moment its event happens.
+    pub fn set_answer_mode(&self, mode: AnswerMode) {
+        self.shared.set_mode(mode);
+    }
+
+    /// Every change the current answer mode makes to the assumed answers, object by object:
+    /// empty in [`AnswerMode::Assumed`], the fields left out in
+    /// [`AnswerMode::DocumentedOnly`], the seed's choices in [`AnswerMode::Variant`]. Print it
+    /// when an adapter fails against a variant.
+    pub fn variations(&self) -> Vec<Variation> {
+        self.shared.mode().variations(&answers::ALL)
+    }
+
     /// The envelope `id`, whatever its account, as "get envelope" returns it with
-    /// `include=recipients,custom_fields,documents`.
+    /// `include=recipients,custom_fields,documents` in [`AnswerMode::Assumed`], whatever the
+    /// current mode.
     pub fn envelope(&self, id: &str) -> Option<Value> {
         self.shared
             .read(|store| store.envelope_json(id, Self::everything()))
     }
 
     /// Every envelope of every account, in creation order, as [`envelope`](Self::envelope)
-    /// shows them.
+    /// shows them (in the assumed shape).
     pub fn envelopes(&self) -> Vec<Value> {
         self.shared.read(|store| {
             store

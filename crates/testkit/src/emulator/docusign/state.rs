@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::answers;
 use super::api_error::ApiError;
 use super::auth::Tokens;
 use super::clock;
@@ -24,6 +25,7 @@ use super::model::{
 };
 use super::render::{self, Include, Sender};
 use crate::emulator::clock::Clock;
+use crate::emulator::mode::{AnswerMode, ModeCell};
 
 /// The `configurationId` of messages sent for an envelope's own `eventNotification`, which is
 /// not one of the account's Connect configurations.
@@ -88,6 +90,7 @@ pub(super) struct Shared {
     pub(super) urls: OnceLock<Urls>,
     store: Mutex<Store>,
     dispatcher: Dispatcher,
+    mode: ModeCell,
 }
 
 impl Shared {
@@ -96,6 +99,7 @@ impl Shared {
         tokens: Tokens,
         limits: Limits,
         dispatcher: Dispatcher,
+        mode: AnswerMode,
     ) -> Self {
         let store = Store::new(&config);
         Self {
@@ -105,7 +109,17 @@ impl Shared {
             urls: OnceLock::new(),
             store: Mutex::new(store),
             dispatcher,
+            mode: ModeCell::new(mode),
         }
+    }
+
+    /// How answers and Connect messages are worded now.
+    pub(super) fn mode(&self) -> AnswerMode {
+        self.mode.get()
+    }
+
+    pub(super) fn set_mode(&self, mode: AnswerMode) {
+        self.mode.set(mode);
     }
 
     /// Runs `read` on the data.
@@ -113,9 +127,11 @@ impl Shared {
         read(&self.lock())
     }
 
-    /// Runs `change` on the data, then queues the Connect messages of the events it caused.
+    /// Runs `change` on the data, then queues the Connect messages of the events it caused,
+    /// worded in the answer mode of the moment.
     pub(super) fn write<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
         let mut store = self.lock();
+        store.mode = self.mode();
         let result = change(&mut store);
         for message in std::mem::take(&mut store.outbox) {
             self.dispatcher.dispatch(message);
@@ -178,6 +194,8 @@ pub(super) struct Store {
     next_field_id: u64,
     /// Messages of the events caused by the change in progress, not yet queued.
     outbox: Vec<Message>,
+    /// The answer mode the messages of the change in progress are worded in.
+    mode: AnswerMode,
 }
 
 impl Store {
@@ -191,6 +209,7 @@ impl Store {
             hmac_keys: config.hmac_keys.clone(),
             next_field_id: 10_000_001,
             outbox: Vec::new(),
+            mode: AnswerMode::Assumed,
         }
     }
 
@@ -720,10 +739,13 @@ impl Store {
             "generatedDateTime": clock::format(at),
             "data": data,
         });
+        let asked_for_data = !notification.include_data.is_empty();
+        let sent = answers::connect_message(self.mode, payload.clone(), asked_for_data);
         let message = Message::new(
             &notification.url,
             event,
             &envelope.id,
+            &sent,
             &payload,
             notification.include_hmac,
             &self.hmac_keys,
