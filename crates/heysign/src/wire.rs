@@ -106,14 +106,14 @@ pub(crate) struct Single<T> {
 pub struct ListPage<T> {
     /// The items on this page.
     pub data: Vec<T>,
-    /// The paging this page was read with.
-    #[serde(default)]
+    /// The paging this page was read with (collapsed in the reference: read when it can be).
+    #[serde(default, deserialize_with = "lenient::object")]
     pub page: Option<PageInfo>,
     /// How many pages there are.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::number")]
     pub total_pages: Option<u64>,
     /// How many items match.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::number")]
     pub total_items: Option<u64>,
 }
 
@@ -121,13 +121,14 @@ pub struct ListPage<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct PageInfo {
-    /// Index of the first item.
-    #[serde(default)]
+    /// Index of the first item (not documented: read as a number or a string of digits).
+    #[serde(default, deserialize_with = "lenient::number")]
     pub offset: Option<u64>,
-    /// Most items per page.
-    #[serde(default)]
+    /// Most items per page (not documented: read as a number or a string of digits).
+    #[serde(default, deserialize_with = "lenient::number")]
     pub limit: Option<u64>,
 }
+
 
 /// An agreement between one or more signees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,8 +10,7 @@
 use std::fmt;
 
 use bytes::Bytes;
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 use signing_core::{EnvelopeId, Party, RawJson, Signer};
 use signing_http::lenient;
 use time::OffsetDateTime;
@@ -360,11 +359,11 @@ struct WireProcessData {
     status: Option<ProjectStatus>,
     #[serde(default, deserialize_with = "lenient::boolean")]
     created_through_sign_api: Option<bool>,
-    #[serde(default, deserialize_with = "lenient_object")]
+    #[serde(default, deserialize_with = "lenient::object")]
     project_owner: Option<Person>,
     #[serde(default, deserialize_with = "lenient::boolean")]
     ordered_signers: Option<bool>,
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "lenient::list")]
     additional_recipients: Vec<String>,
     #[serde(default, with = "lenient::time")]
     created_at: Option<OffsetDateTime>,
@@ -372,9 +371,9 @@ struct WireProcessData {
     completed_at: Option<OffsetDateTime>,
     #[serde(default, with = "lenient::time")]
     cancelled_at: Option<OffsetDateTime>,
-    #[serde(default, deserialize_with = "lenient_object")]
+    #[serde(default, deserialize_with = "lenient::object")]
     document: Option<DocumentInfo>,
-    #[serde(default, deserialize_with = "lenient_object")]
+    #[serde(default, deserialize_with = "lenient::object")]
     workflow: Option<Workflow>,
 }
 
@@ -390,7 +389,7 @@ struct ProjectIdPlaces {
     process_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::text")]
     signing_process_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient_object")]
+    #[serde(default, deserialize_with = "lenient::object")]
     project: Option<NestedId>,
 }
 
@@ -507,7 +506,7 @@ pub struct DocumentInfo {
 #[non_exhaustive]
 pub struct Workflow {
     /// `signers`, in signing order.
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "lenient::list")]
     pub signers: Vec<WorkflowSigner>,
 }
 
@@ -579,31 +578,7 @@ impl TryFrom<WireCallbackBody> for CallbackBody {
     }
 }
 
-/// An object of the expected shape, or `None` for anything else (another type, a broken
-/// shape): one odd field costs that field, not the answer.
-fn lenient_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let value = Option::<Value>::deserialize(deserializer)?;
-    Ok(value.and_then(|value| serde_json::from_value(value).ok()))
-}
 
-/// A list whose items that cannot be read are left out; anything but a list is empty.
-fn lenient_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    Ok(match Option::<Value>::deserialize(deserializer)? {
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .filter_map(|item| serde_json::from_value(item).ok())
-            .collect(),
-        _ => Vec::new(),
-    })
-}
 
 /// The body of every LEAP error response (assumed `{"status", "error", "message"}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

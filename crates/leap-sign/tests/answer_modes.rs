@@ -1,0 +1,97 @@
+//! The adapter against answers that disagree with the project's assumptions: with only what
+//! LEAP's documents promise (the project id, under the assumed name), and in a thousand seeded
+//! variants of what they leave open. A send always completes, nothing panics, and nothing ends
+//! in `OutcomeUnknown` while the project id is there.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use signing_core::webhook::WebhookError;
+use signing_core::{EnvelopeStatus, ErrorKind, SigningProvider};
+use signing_testkit::emulator::AnswerMode;
+use signing_testkit::emulator::leap_sign::LeapSignEmulator;
+use support::{Receiver, adapter, request};
+
+/// How many seeded variants the property runs.
+const VARIANTS: u64 = 1_000;
+
+/// Whether a callback was refused only because the answers did not say the project is
+/// completed: with the status renamed or left out, a completion cannot be confirmed.
+fn unconfirmed(err: &signing_core::Error) -> bool {
+    matches!(err.kind(), ErrorKind::WebhookVerification(WebhookError::InvalidPayload(why)) if why.contains("not confirmed"))
+}
+
+#[tokio::test]
+async fn a_send_completes_with_only_the_documented_fields() {
+    let emu = LeapSignEmulator::builder()
+        .answer_mode(AnswerMode::DocumentedOnly)
+        .start()
+        .await;
+    let receiver = Receiver::start().await;
+    let leap = adapter(&emu, &receiver);
+    let sent = leap.send(&request(2).build().unwrap()).await.expect("send");
+    assert!(emu.project(sent.id.as_str()).is_some(), "the id is the project's");
+    let read = leap.get(&sent.id).await.expect("get");
+    assert_eq!(read.id, sent.id);
+    // Nothing documented says where the project is.
+    assert_eq!(read.status, EnvelopeStatus::Other(String::new()));
+    emu.sign_all(sent.id.as_str()).unwrap();
+    let delivery = receiver
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the completion callback");
+    // The callback names its project, but no answer can confirm the completion.
+    let err = leap.parse_webhook(&delivery).await.unwrap_err();
+    assert!(unconfirmed(&err), "{err:?}");
+    leap.cancel(&leap.send(&request(1).build().unwrap()).await.unwrap().id)
+        .await
+        .expect("cancel");
+}
+
+#[tokio::test]
+async fn a_thousand_variants_never_panic_nor_end_in_outcome_unknown() {
+    let emu = LeapSignEmulator::start().await;
+    let receiver = Receiver::start().await;
+    let leap = adapter(&emu, &receiver);
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut confirmed = 0;
+    for seed in 0..VARIANTS {
+        emu.set_answer_mode(AnswerMode::Variant { seed });
+        let sent = match leap.send(&request(2).build().unwrap()).await {
+            Ok(sent) => sent,
+            Err(err) => {
+                failures.push(format!("seed {seed}: send: {err}"));
+                continue;
+            }
+        };
+        if emu.project(sent.id.as_str()).is_none() {
+            failures.push(format!("seed {seed}: send named {} which is no project", sent.id));
+        }
+        if let Err(err) = leap.get(&sent.id).await {
+            failures.push(format!("seed {seed}: get: {err}"));
+        }
+        if seed % 10 != 0 {
+            continue;
+        }
+        emu.sign_all(sent.id.as_str()).unwrap();
+        let Some(delivery) = receiver.next(Duration::from_secs(5)).await else {
+            failures.push(format!("seed {seed}: no callback"));
+            continue;
+        };
+        match leap.parse_webhook(&delivery).await {
+            Ok(_) => confirmed += 1,
+            Err(err) if unconfirmed(&err) => {}
+            Err(err) => failures.push(format!("seed {seed}: callback: {err}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures over {VARIANTS} variants in {:?}:\n{}",
+        failures.len(),
+        started.elapsed(),
+        failures.join("\n")
+    );
+    assert!(confirmed > 0, "variants that keep the status confirm completions");
+}
