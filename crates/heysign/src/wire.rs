@@ -129,7 +129,6 @@ pub struct PageInfo {
     pub limit: Option<u64>,
 }
 
-
 /// An agreement between one or more signees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

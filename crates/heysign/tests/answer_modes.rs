@@ -8,11 +8,11 @@ mod support;
 use std::time::{Duration, Instant};
 
 use heysign::HeySign;
-use signing_core::{
-    Document, EnvelopeStatus, ListQuery, NewEnvelope, Signer, SigningProvider,
-};
-use signing_testkit::emulator::AnswerMode;
+use signing_core::{Document, EnvelopeStatus, ListQuery, NewEnvelope, Signer, SigningProvider};
+use std::collections::BTreeSet;
+
 use signing_testkit::emulator::heysign::HeySignEmulator;
+use signing_testkit::emulator::{AnswerMode, VariationKind};
 use signing_testkit::receiver::Receiver;
 
 /// How many seeded variants the property runs.
@@ -65,7 +65,10 @@ async fn the_main_job_works_with_only_the_documented_fields() {
     emulator.sign_all(sent.id.as_str()).expect("signed");
     let mut verified = 0;
     while let Some(delivery) = receiver.next(Duration::from_millis(500)).await {
-        let events = heysign.parse_webhook(&delivery).await.expect("a genuine delivery");
+        let events = heysign
+            .parse_webhook(&delivery)
+            .await
+            .expect("a genuine delivery");
         verified += events.iter().filter(|e| e.verified).count();
     }
     assert!(verified > 0, "the webhooks verify");
@@ -76,8 +79,10 @@ async fn a_thousand_variants_never_panic_nor_end_in_outcome_unknown() {
     let (emulator, receiver, heysign) = started(AnswerMode::Assumed).await;
     let started = Instant::now();
     let mut failures = Vec::new();
+    let mut kinds_seen = BTreeSet::new();
     for seed in 0..VARIANTS {
         emulator.set_answer_mode(AnswerMode::Variant { seed });
+        kinds_seen.extend(emulator.variations().iter().map(|v| v.kind));
         // Every tenth run with a reference, which also walks the listings.
         let reference = (seed % 10 == 0).then(|| format!("variant-{seed}"));
         let sent = match heysign.send(&request(reference)).await {
@@ -109,10 +114,7 @@ async fn a_thousand_variants_never_panic_nor_end_in_outcome_unknown() {
             }
         }
     }
-    let unknown = failures
-        .iter()
-        .filter(|f| f.contains("outcome of"))
-        .count();
+    let unknown = failures.iter().filter(|f| f.contains("outcome of")).count();
     assert!(
         failures.is_empty(),
         "{} of {VARIANTS} variants failed ({unknown} with an unknown outcome) in {:?}:\n{}",
@@ -120,4 +122,15 @@ async fn a_thousand_variants_never_panic_nor_end_in_outcome_unknown() {
         started.elapsed(),
         failures.join("\n")
     );
+    // The property is only as strong as the variants: every kind of change must have been made.
+    // HeySign's document declares no number or boolean as a string, so none is sent as one.
+    let not_applicable = [
+        VariationKind::StringAsNumber,
+        VariationKind::StringAsBoolean,
+    ];
+    let missing: Vec<_> = VariationKind::ALL
+        .into_iter()
+        .filter(|kind| !not_applicable.contains(kind) && !kinds_seen.contains(kind))
+        .collect();
+    assert!(missing.is_empty(), "no variant made {missing:?}");
 }

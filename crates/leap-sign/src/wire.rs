@@ -578,8 +578,6 @@ impl TryFrom<WireCallbackBody> for CallbackBody {
     }
 }
 
-
-
 /// The body of every LEAP error response (assumed `{"status", "error", "message"}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub(crate) struct ErrorBody {
