@@ -143,8 +143,10 @@ impl Capabilities {
         }
     }
 
-    /// Checks `request` against these capabilities; every adapter calls this before it makes any
-    /// request.
+    /// Checks `request` against these capabilities; every adapter calls this in
+    /// [`send`](crate::SigningProvider::send) before it makes any request. The rules that hold
+    /// for every provider were already checked when the request was built
+    /// ([`NewEnvelopeBuilder::build`](crate::NewEnvelopeBuilder::build)).
     ///
     /// An option the provider lacks gives [`ErrorKind::Unsupported`]; a document it cannot take
     /// (too large, unrecognised format) gives [`ErrorKind::InvalidRequest`] naming the document.

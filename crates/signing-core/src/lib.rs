@@ -48,7 +48,7 @@
 //!
 //! # Features
 //!
-//! - `mocks`: derives [`MockSigningProvider`], a [`mockall`](https://docs.rs/mockall) mock of
+//! - `mocks`: derives `MockSigningProvider`, a [`mockall`](https://docs.rs/mockall) mock of
 //!   the trait.
 
 mod capabilities;

@@ -100,8 +100,8 @@ pub trait SigningProvider: Send + Sync + Debug {
 #[non_exhaustive]
 pub struct WebhookRequest {
     /// The request path as received, for providers that identify the envelope by URL (LEAP Sign's
-    /// callback token). A query string may follow it; adapters read the path and ignore the
-    /// query.
+    /// callback token). It may be given with or without its query string (`uri.path()` or
+    /// `uri.path_and_query()`): every adapter reads the path alone and ignores a query.
     pub path: String,
     /// The request headers.
     pub headers: HeaderMap,
@@ -135,7 +135,8 @@ impl WebhookRequest {
         }
     }
 
-    /// Sets the request path (for callbacks that carry a token in their URL).
+    /// Sets the request path as received, with or without its query string (for callbacks that
+    /// carry a token in their URL; a query is ignored).
     #[must_use]
     pub fn with_path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();

@@ -446,6 +446,14 @@ impl NewEnvelopeBuilder {
     /// Checks the request and returns it, or an [`ErrorKind::InvalidRequest`] naming the first
     /// offending field.
     ///
+    /// These are the rules no provider relaxes, the same whichever provider sends the request:
+    /// documents present, named and recognised as PDF or DOCX from their bytes; signers, cc and
+    /// owner well formed; an `https` callback URL; the title, metadata and reference within
+    /// [`limits`]. What one provider cannot take (an option it lacks, a format, a size) is
+    /// checked by its [`send`](crate::SigningProvider::send), against its
+    /// [`capabilities`](crate::SigningProvider::capabilities), before any request
+    /// ([`Capabilities::check_request`](crate::Capabilities::check_request)).
+    ///
     /// [`ErrorKind::InvalidRequest`]: crate::ErrorKind::InvalidRequest
     pub fn build(self) -> Result<NewEnvelope> {
         check_documents(&self.documents)?;

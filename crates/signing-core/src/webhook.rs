@@ -249,6 +249,125 @@ pub struct VerifiedWebhook {
 /// A source of the current time, injectable for tests.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
+/// The clock and the tolerance that webhook and callback verification read, as every provider's
+/// builder takes them (`with_webhook_clock`, `with_webhook_tolerance`; the in-memory provider's
+/// `webhook_clock`, `webhook_tolerance`).
+///
+/// Each provider applies them to the time its deliveries carry, and says how in its builder's
+/// documentation: a Standard Webhooks timestamp (HeySign, the in-memory provider: five minutes
+/// either way unless told otherwise), a Connect message's `generatedDateTime` (DocuSign: no
+/// window unless one is given, since DocuSign keeps that time in its retries), a callback URL's
+/// expiry (LEAP Sign: the leeway past it, none unless given). The clock also decides when a
+/// callback URL issued now expires.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use signing_core::webhook::{WebhookError, WebhookTiming};
+///
+/// let signed_at = time::macros::datetime!(2030-01-01 12:00 UTC);
+/// let timing = WebhookTiming::new()
+///     .with_clock(Arc::new(move || signed_at + Duration::from_secs(90)))
+///     .with_tolerance(Duration::from_secs(60));
+/// assert_eq!(timing.now(), signed_at + Duration::from_secs(90));
+/// assert!(matches!(
+///     timing.check(signed_at, timing.tolerance_or(Duration::ZERO)),
+///     Err(WebhookError::TimestampTooOld { age_secs: 90, tolerance_secs: 60 })
+/// ));
+/// ```
+#[derive(Clone, Default)]
+pub struct WebhookTiming {
+    clock: Option<Clock>,
+    tolerance: Option<Duration>,
+}
+
+impl WebhookTiming {
+    /// The system clock and each provider's own tolerance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads the current time from `clock` instead of the system clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// How far a delivery's time may be from now, either way.
+    #[must_use]
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// The current time, from the clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock
+            .as_ref()
+            .map_or_else(OffsetDateTime::now_utc, |clock| clock())
+    }
+
+    /// The tolerance given, if one was.
+    pub fn tolerance(&self) -> Option<Duration> {
+        self.tolerance
+    }
+
+    /// The tolerance given, or the provider's `default`.
+    pub fn tolerance_or(&self, default: Duration) -> Duration {
+        self.tolerance.unwrap_or(default)
+    }
+
+    /// Refuses a delivery signed at `signed_at` when it is more than `tolerance` away from now.
+    pub fn check(
+        &self,
+        signed_at: OffsetDateTime,
+        tolerance: Duration,
+    ) -> Result<(), WebhookError> {
+        check_window(
+            signed_at.unix_timestamp(),
+            self.now().unix_timestamp(),
+            tolerance,
+        )
+    }
+}
+
+impl fmt::Debug for WebhookTiming {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookTiming")
+            .field(
+                "clock",
+                &if self.clock.is_some() {
+                    "custom"
+                } else {
+                    "system"
+                },
+            )
+            .field("tolerance", &self.tolerance)
+            .finish()
+    }
+}
+
+/// Refuses `timestamp` when it is more than `tolerance` away from `now` (both Unix seconds).
+fn check_window(timestamp: i64, now: i64, tolerance: Duration) -> Result<(), WebhookError> {
+    let tolerance_secs = tolerance.as_secs();
+    let window = i64::try_from(tolerance_secs).unwrap_or(i64::MAX);
+    let age = now.saturating_sub(timestamp);
+    if age > window {
+        return Err(WebhookError::TimestampTooOld {
+            age_secs: age,
+            tolerance_secs,
+        });
+    }
+    if age < -window {
+        return Err(WebhookError::TimestampInFuture {
+            ahead_secs: age.saturating_neg(),
+            tolerance_secs,
+        });
+    }
+    Ok(())
+}
+
 /// Verifies Standard Webhooks deliveries against one or more secrets.
 ///
 /// Several secrets support rotation: a delivery is accepted if it is signed with any of them.
@@ -305,6 +424,18 @@ impl WebhookVerifier {
         self
     }
 
+    /// Takes the clock and, when one was given, the tolerance of `timing`.
+    #[must_use]
+    pub fn timing(mut self, timing: &WebhookTiming) -> Self {
+        if let Some(clock) = &timing.clock {
+            self.clock = Some(Arc::clone(clock));
+        }
+        if let Some(tolerance) = timing.tolerance {
+            self.tolerance = tolerance;
+        }
+        self
+    }
+
     /// Verifies a delivery's headers and raw body against the current time.
     pub fn verify(
         &self,
@@ -341,22 +472,7 @@ impl WebhookVerifier {
         }
 
         let timestamp = parse_timestamp(raw_timestamp)?;
-        let tolerance_secs = self.tolerance.as_secs();
-        let tolerance = i64::try_from(tolerance_secs).unwrap_or(i64::MAX);
-        let now_secs = now.unix_timestamp();
-        let age = now_secs.saturating_sub(timestamp);
-        if age > tolerance {
-            return Err(WebhookError::TimestampTooOld {
-                age_secs: age,
-                tolerance_secs,
-            });
-        }
-        if age < -tolerance {
-            return Err(WebhookError::TimestampInFuture {
-                ahead_secs: age.saturating_neg(),
-                tolerance_secs,
-            });
-        }
+        check_window(timestamp, now.unix_timestamp(), self.tolerance)?;
 
         let entries = signature_values
             .iter()
@@ -637,6 +753,33 @@ mod tests {
         // The clock is injectable.
         let clocked = verifier().clock(Arc::new(|| at(TIMESTAMP + 5)));
         clocked.verify(&h, BODY).unwrap();
+    }
+
+    #[test]
+    fn a_timing_gives_the_verifier_its_clock_and_tolerance() {
+        let h = vector_headers();
+        let late = WebhookTiming::new().with_clock(Arc::new(|| at(TIMESTAMP + 400)));
+        // The clock alone: the default tolerance still refuses 400 s.
+        assert!(matches!(
+            verifier().timing(&late).verify(&h, BODY).unwrap_err(),
+            WebhookError::TimestampTooOld { age_secs: 400, .. }
+        ));
+        let lenient = late.clone().with_tolerance(Duration::from_secs(600));
+        verifier().timing(&lenient).verify(&h, BODY).unwrap();
+        assert_eq!(lenient.tolerance(), Some(Duration::from_secs(600)));
+        assert_eq!(
+            WebhookTiming::new().tolerance_or(DEFAULT_TOLERANCE),
+            DEFAULT_TOLERANCE
+        );
+        assert_eq!(
+            lenient.check(at(TIMESTAMP + 1000), Duration::from_secs(10)),
+            Err(WebhookError::TimestampInFuture {
+                ahead_secs: 600,
+                tolerance_secs: 10
+            })
+        );
+        let debug = format!("{lenient:?}");
+        assert!(debug.contains("custom"), "{debug}");
     }
 
     #[test]
