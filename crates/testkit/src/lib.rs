@@ -3,7 +3,8 @@
 //! - [`memory::MemoryProvider`]: an in-memory [`SigningProvider`](signing_core::SigningProvider)
 //!   with a real signing state machine, a control handle to act as a signer, events you can
 //!   await, call recording and failure injection.
-//! - [`MockSigningProvider`]: the `mockall` mock of the trait, for tests that script each call.
+//! - `MockSigningProvider` (feature `mocks`, on by default): the `mockall` mock of the trait,
+//!   for tests that script each call.
 //! - [`webhooks`]: correctly signed Standard Webhooks deliveries, and broken ones.
 //! - [`conformance`]: the suite every adapter runs to prove it honours the contract.
 //! - For adapters' own tests: [`doc_table`] (docs held to the code), [`layout`] (no import
@@ -42,6 +43,8 @@ pub mod webhooks;
 
 pub use memory::{MemoryProvider, SignerAction};
 /// `mockall`, for predicates and sequences in tests that use [`MockSigningProvider`].
+#[cfg(feature = "mocks")]
 pub use mockall;
 /// The `mockall` mock of [`SigningProvider`](signing_core::SigningProvider).
+#[cfg(feature = "mocks")]
 pub use signing_core::MockSigningProvider;

@@ -35,7 +35,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_core::Stream;
-use signing_core::webhook::{WebhookSecret, WebhookVerifier, signature_headers};
+use signing_core::webhook::{
+    Clock, WebhookSecret, WebhookTiming, WebhookVerifier, signature_headers,
+};
 use signing_core::{
     Capabilities, Document, Envelope, EnvelopeId, EnvelopeStatus, Error, ErrorKind, Event, EventId,
     EventKind, ListQuery, NewEnvelope, Operation, Page, RawJson, Result, SignerRef,
@@ -92,6 +94,7 @@ pub struct MemoryProviderBuilder {
     capabilities: Capabilities,
     deterministic_ids: bool,
     webhook_secret: Option<WebhookSecret>,
+    timing: WebhookTiming,
 }
 
 impl MemoryProviderBuilder {
@@ -117,6 +120,23 @@ impl MemoryProviderBuilder {
         self
     }
 
+    /// Reads the current time from `clock` instead of the system clock: when envelopes change,
+    /// when deliveries are signed, and when [`parse_webhook`](SigningProvider::parse_webhook)
+    /// checks their timestamp.
+    #[must_use]
+    pub fn webhook_clock(mut self, clock: Clock) -> Self {
+        self.timing = self.timing.with_clock(clock);
+        self
+    }
+
+    /// How far a delivery's `webhook-timestamp` may be from now, either way, for
+    /// [`parse_webhook`](SigningProvider::parse_webhook) to accept it (five minutes unless set).
+    #[must_use]
+    pub fn webhook_tolerance(mut self, tolerance: Duration) -> Self {
+        self.timing = self.timing.with_tolerance(tolerance);
+        self
+    }
+
     /// Builds the provider.
     pub fn build(self) -> MemoryProvider {
         let secret = self.webhook_secret.unwrap_or_else(|| {
@@ -135,8 +155,9 @@ impl MemoryProviderBuilder {
             inner: Arc::new(Inner {
                 capabilities: self.capabilities,
                 id_prefix,
-                verifier: WebhookVerifier::new(secret.clone()),
+                verifier: WebhookVerifier::new(secret.clone()).timing(&self.timing),
                 secret,
+                timing: self.timing,
                 state: Mutex::new(State::default()),
                 events,
                 delivered: Notify::new(),
@@ -154,6 +175,12 @@ impl MemoryProviderBuilder {
 /// [`events`](Self::events), and also a Standard Webhooks delivery signed with the provider's
 /// secret on [`next_delivery`](Self::next_delivery), which [`parse_webhook`] verifies.
 ///
+/// A request's own [`callback_url`](signing_core::NewEnvelope::callback_url) is honoured, as
+/// the capability it declares promises: the envelope's deliveries are addressed to it, arriving
+/// as a receiver at that URL sees them (its path and query in
+/// [`path`](WebhookRequest::path), its host in the `host` header), signed the same way. Without
+/// one, deliveries go to the account-wide endpoint (an empty path). Nothing leaves the process.
+///
 /// It records every call ([`calls`](Self::calls)) and can be told to fail the next calls of an
 /// operation ([`fail_next`](Self::fail_next)). Clones share the same state.
 ///
@@ -169,6 +196,7 @@ struct Inner {
     id_prefix: String,
     secret: WebhookSecret,
     verifier: WebhookVerifier,
+    timing: WebhookTiming,
     state: Mutex<State>,
     events: broadcast::Sender<Event>,
     delivered: Notify,
@@ -205,6 +233,7 @@ impl MemoryProvider {
             capabilities: Capabilities::all(),
             deterministic_ids: false,
             webhook_secret: None,
+            timing: WebhookTiming::new(),
         }
     }
 
@@ -219,7 +248,7 @@ impl MemoryProvider {
     /// declined, or when the envelope is no longer out for signing; with `NotFound` for an
     /// unknown envelope or signer.
     pub fn act(&self, id: &EnvelopeId, email: &str, action: SignerAction) -> Result<()> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.inner.timing.now();
         let mut state = self.lock();
         let transitions = state.envelope_mut(id)?.act(email, action, now)?;
         self.emit(&mut state, transitions);
@@ -228,7 +257,7 @@ impl MemoryProvider {
 
     /// Makes a sent envelope expire.
     pub fn expire(&self, id: &EnvelopeId) -> Result<()> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.inner.timing.now();
         let mut state = self.lock();
         let transition = state.envelope_mut(id)?.end(EnvelopeStatus::Expired, now)?;
         self.emit(&mut state, vec![transition]);
@@ -276,7 +305,8 @@ impl MemoryProvider {
         })
     }
 
-    /// The next webhook delivery not taken yet, waiting up to `timeout` for one.
+    /// The next webhook delivery not taken yet, waiting up to `timeout` for one: addressed to
+    /// the envelope's own callback URL when it was sent with one (see the type's documentation).
     pub async fn next_delivery(&self, timeout: Duration) -> Option<WebhookRequest> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -332,10 +362,14 @@ impl MemoryProvider {
     }
 
     fn emit(&self, state: &mut State, transitions: Vec<Transition>) {
-        let now = OffsetDateTime::now_utc();
+        let now = self.inner.timing.now();
         for transition in transitions {
             state.next_event += 1;
             let id = EventId::new(format!("evt-{}{}", self.inner.id_prefix, state.next_event));
+            let callback = state
+                .envelope(&transition.envelope_id)
+                .ok()
+                .and_then(|envelope| envelope.callback.clone());
             let body = serde_json::json!({
                 "type": transition.kind.as_str(),
                 "envelope_id": transition.envelope_id,
@@ -350,12 +384,18 @@ impl MemoryProvider {
             event.raw = RawJson::from(&body);
 
             let body = Bytes::from(body.to_string());
-            let headers =
+            let mut headers =
                 signature_headers(&self.inner.secret, id.as_str(), now.unix_timestamp(), &body)
                     .expect("event ids are visible ASCII");
-            state
-                .deliveries
-                .push_back(WebhookRequest::new(headers, body));
+            let mut path = String::new();
+            // An envelope sent with its own callback URL has its events delivered there, as the
+            // receiver at that URL sees them: its host in `host`, its path and query as the path.
+            if let Some(callback) = callback {
+                headers.insert(http::header::HOST, callback.host);
+                path = callback.path;
+            }
+            let delivery = WebhookRequest::new(headers, body).with_path(path);
+            state.deliveries.push_back(delivery);
             state.events.push(event.clone());
             // Nobody listening is fine: the event is also kept in `emitted_events`.
             let _ = self.inner.events.send(event);
@@ -410,7 +450,7 @@ impl SigningProvider for MemoryProvider {
         state.next_envelope += 1;
         let seq = state.next_envelope;
         let id = EnvelopeId::new(format!("env-{}{seq}", self.inner.id_prefix));
-        let stored = StoredEnvelope::create(id.clone(), request, OffsetDateTime::now_utc());
+        let stored = StoredEnvelope::create(id.clone(), request, self.inner.timing.now());
         let envelope = stored.to_envelope();
         state.envelopes.insert(seq, stored);
         state.by_id.insert(id.clone(), seq);
@@ -437,7 +477,7 @@ impl SigningProvider for MemoryProvider {
         state.backend_requests += 1;
         let transition = state
             .envelope_mut(id)?
-            .end(EnvelopeStatus::Cancelled, OffsetDateTime::now_utc())?;
+            .end(EnvelopeStatus::Cancelled, self.inner.timing.now())?;
         self.emit(&mut state, vec![transition]);
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use http::HeaderValue;
 use signing_core::{
     Document, Envelope, EnvelopeId, EnvelopeSigner, EnvelopeStatus, Error, EventKind, NewEnvelope,
     SignerStatus, SigningOrder,
@@ -21,6 +22,7 @@ pub(crate) struct StoredEnvelope {
     pub(crate) cc: Vec<String>,
     pub(crate) metadata: BTreeMap<String, String>,
     pub(crate) reference: Option<String>,
+    pub(crate) callback: Option<Callback>,
     pub(crate) status: EnvelopeStatus,
     pub(crate) created_at: OffsetDateTime,
     pub(crate) updated_at: OffsetDateTime,
@@ -33,6 +35,34 @@ pub(crate) struct StoredSigner {
     pub(crate) email: String,
     pub(crate) status: SignerStatus,
     pub(crate) signed_at: Option<OffsetDateTime>,
+}
+
+/// Where an envelope's own callback URL sends its events: what a receiver there sees.
+#[derive(Debug, Clone)]
+pub(crate) struct Callback {
+    /// The `host` header: the URL's host and port.
+    pub(crate) host: HeaderValue,
+    /// The path and query.
+    pub(crate) path: String,
+}
+
+impl Callback {
+    fn of(request: &NewEnvelope) -> Option<Self> {
+        let url = request.callback_url()?;
+        let mut host = url.host_str()?.to_owned();
+        if let Some(port) = url.port() {
+            host = format!("{host}:{port}");
+        }
+        let path = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        Some(Self {
+            // A parsed URL's host is visible ASCII.
+            host: HeaderValue::from_str(&host).ok()?,
+            path,
+        })
+    }
 }
 
 /// What a test can make a signer do.
@@ -82,6 +112,7 @@ impl StoredEnvelope {
             cc: request.cc().to_vec(),
             metadata: request.metadata().clone(),
             reference: request.reference().map(str::to_owned),
+            callback: Callback::of(request),
             status: EnvelopeStatus::Sent,
             created_at: now,
             updated_at: now,
