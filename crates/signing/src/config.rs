@@ -1,21 +1,29 @@
 //! Choosing and configuring a provider from data: environment variables, a TOML file or a
 //! string map, so an application swaps providers by changing one value.
+//!
+//! Every source is read by one reader ([`Entries`]), key by key, so an error names the key that
+//! is wrong (or, from the environment, the variable) in
+//! [`ErrorKind::InvalidRequest::field`](signing_core::ErrorKind::InvalidRequest), where an
+//! application can match it.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer};
-use signing_core::{Error, Result, SecretString, SigningProvider};
+use signing_core::{Error, ErrorKind, Result, SecretString, SigningProvider};
 
 /// The environment variable naming the provider (`docusign`, `heysign`, `leap-sign` or
 /// `memory`).
 pub const ENV_PROVIDER: &str = "SIGNING_PROVIDER";
 
+/// The providers a configuration can name.
+const PROVIDERS: &str = "`docusign`, `heysign`, `leap-sign` or `memory`";
+
 /// Which provider to use, and its settings.
 ///
 /// Tagged by `provider`; the other keys are the provider's settings. The same shape comes from
-/// TOML, a string map or the environment:
+/// TOML, a string map, the environment or any serde format:
 ///
 /// ```
 /// use signing::ProviderConfig;
@@ -29,32 +37,53 @@ pub const ENV_PROVIDER: &str = "SIGNING_PROVIDER";
 /// assert_eq!(config.provider_name(), "heysign");
 /// // Secrets never appear in Debug output.
 /// assert!(!format!("{config:?}").contains("my-secret"));
-/// # Ok::<(), signing_core::Error>(())
+/// # Ok::<(), signing::Error>(())
 /// ```
 ///
 /// Every variant parses whatever features are enabled; [`build`](Self::build) says which feature
 /// a provider needs when it is off.
-#[derive(Clone, Deserialize)]
-#[serde(tag = "provider", rename_all = "kebab-case")]
+///
+/// # Errors name the key
+///
+/// A missing, unknown or malformed setting is an
+/// [`InvalidRequest`](signing_core::ErrorKind::InvalidRequest) whose `field` is the key as
+/// written (`client_secret`), or, read by [`from_env`](Self::from_env), the environment variable
+/// to set (`HEYSIGN_CLIENT_SECRET`); so are the errors of [`build`](Self::build):
+///
+/// ```
+/// use signing::{ErrorKind, ProviderConfig};
+///
+/// let err = ProviderConfig::from_toml_str("provider = \"heysign\"\nclient_id = \"id\"").unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::InvalidRequest { field, .. } if field == "client_secret"));
+///
+/// let env = |name: &str| (name == "SIGNING_PROVIDER").then(|| "heysign".to_owned());
+/// let err = ProviderConfig::from_vars(env).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::InvalidRequest { field, .. } if field == "HEYSIGN_CLIENT_ID"));
+/// ```
+///
+/// # The in-memory provider and its control handle
+///
+/// A test reaches the in-memory provider built from configuration through
+/// [`build_typed`](Self::build_typed), or hands the configuration the provider it already holds
+/// (`ProviderConfig::from(memory.clone())`); see [`BuiltProvider`].
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum ProviderConfig {
     /// DocuSign eSignature REST API v2.1 (feature `docusign`).
-    #[serde(rename = "docusign")]
     DocuSign(DocuSignConfig),
     /// HeySign API v1 (feature `heysign`).
-    #[serde(rename = "heysign")]
     HeySign(HeySignConfig),
     /// LEAP Sign (feature `leap-sign`).
     LeapSign(LeapSignConfig),
-    /// The in-memory provider (feature `testkit`).
+    /// The in-memory provider (feature `memory`, or `testkit`).
     Memory(MemoryConfig),
 }
 
 /// DocuSign settings; the environment variables are those of `DocuSignBuilder::from_env`.
 ///
 /// The key is `private_key` (PEM text) or `private_key_file` (a path), one of the two.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+// `Debug` shows no secret: `SecretString` prints `[REDACTED]`.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DocuSignConfig {
     /// `DOCUSIGN_INTEGRATION_KEY`: the integration key (client id).
@@ -62,34 +91,27 @@ pub struct DocuSignConfig {
     /// `DOCUSIGN_USER_ID`: the id of the user the integration acts as.
     pub user_id: String,
     /// `DOCUSIGN_ACCOUNT_ID`: the account; the user's default one when unset.
-    #[serde(default)]
     pub account_id: Option<String>,
     /// `DOCUSIGN_PRIVATE_KEY`: the RSA private key as PEM text.
-    #[serde(default)]
     pub private_key: Option<SecretString>,
     /// `DOCUSIGN_PRIVATE_KEY_FILE`: the path of the RSA private key's PEM file.
-    #[serde(default)]
     pub private_key_file: Option<String>,
     /// `DOCUSIGN_ENVIRONMENT`: `demo` (the default) or `production`.
-    #[serde(default)]
     pub environment: Option<String>,
     /// `DOCUSIGN_AUTH_URL`: the auth host, to point it elsewhere (a local emulator).
-    #[serde(default)]
     pub auth_url: Option<String>,
     /// `DOCUSIGN_HMAC_KEYS`: the Connect HMAC keys, separated by spaces or commas.
-    #[serde(default)]
     pub hmac_keys: Option<SecretString>,
     /// `DOCUSIGN_REDIRECT_URI`: a redirect URI of the integration key, for the consent URL.
-    #[serde(default)]
     pub redirect_uri: Option<String>,
     /// Per-request timeout in seconds.
-    #[serde(default, deserialize_with = "number_or_string")]
     pub timeout_secs: Option<u64>,
+    origin: Origin,
 }
 
 /// HeySign settings; the environment variables are those of `HeySignBuilder::from_env`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+// `Debug` shows no secret: `SecretString` prints `[REDACTED]`.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct HeySignConfig {
     /// `HEYSIGN_CLIENT_ID`.
@@ -97,57 +119,50 @@ pub struct HeySignConfig {
     /// `HEYSIGN_CLIENT_SECRET`.
     pub client_secret: SecretString,
     /// `HEYSIGN_API_URL`; production by default.
-    #[serde(default)]
     pub api_url: Option<String>,
     /// `HEYSIGN_AUTH_URL`; production by default.
-    #[serde(default)]
     pub auth_url: Option<String>,
     /// `HEYSIGN_WEBHOOK_SECRET`: one or more `whsec_` secrets, separated by spaces or commas.
-    #[serde(default)]
     pub webhook_secret: Option<SecretString>,
     /// `HEYSIGN_ISSUER`: who issues agreements when a request names no owner.
-    #[serde(default)]
     pub issuer: Option<String>,
     /// Per-request timeout in seconds.
-    #[serde(default, deserialize_with = "number_or_string")]
     pub timeout_secs: Option<u64>,
+    origin: Origin,
 }
 
 /// LEAP Sign settings; the environment variables are those of `LeapSignBuilder::from_env`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+// `Debug` shows no secret: `SecretString` prints `[REDACTED]`.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LeapSignConfig {
     /// `LEAP_SIGN_API_KEY`.
     pub api_key: SecretString,
     /// `LEAP_SIGN_BASE_URL`; production by default.
-    #[serde(default)]
     pub base_url: Option<String>,
     /// `LEAP_SIGN_CALLBACK_BASE_URL`: where completion callbacks are received.
-    #[serde(default)]
     pub callback_base_url: Option<String>,
     /// `LEAP_SIGN_CALLBACK_SECRET`: the key of the callback tokens.
-    #[serde(default)]
     pub callback_secret: Option<SecretString>,
     /// Accept an `http` callback base on a loopback host (local testing only).
-    #[serde(default, deserialize_with = "bool_or_string")]
     pub allow_insecure_loopback_callback: bool,
-    /// Owner of processes whose request names none: `"Name <email>"`.
-    #[serde(default)]
+    /// `LEAP_SIGN_DEFAULT_OWNER`: owner of processes whose request names none: `"Name <email>"`.
     pub default_owner: Option<String>,
     /// Per-request timeout in seconds.
-    #[serde(default, deserialize_with = "number_or_string")]
     pub timeout_secs: Option<u64>,
+    origin: Origin,
 }
 
 /// In-memory provider settings.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct MemoryConfig {
     /// Number envelopes `env-1`, `env-2`, ... instead of random ids.
-    #[serde(default, deserialize_with = "bool_or_string")]
     pub deterministic_ids: bool,
+    /// The provider handed over with `ProviderConfig::from(memory)`: built as itself (a clone
+    /// sharing its state), whatever the settings say.
+    #[cfg(feature = "memory")]
+    provider: Option<crate::memory::MemoryProvider>,
 }
 
 /// The configuration keys of `provider` and the environment variables they are read from by
@@ -189,13 +204,182 @@ pub fn env_keys(provider: &str) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-impl ProviderConfig {
-    /// Parses a TOML document (see the type's example).
-    pub fn from_toml_str(toml: &str) -> Result<Self> {
-        toml::from_str(toml).map_err(|e| Error::invalid_request("config", e.message().to_owned()))
+/// Where a configuration was read from, so that its errors name what the user wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Origin {
+    /// Keys: TOML, a string map, serde.
+    #[default]
+    Keys,
+    /// The environment: errors name the variable of a key.
+    Env,
+}
+
+impl Origin {
+    /// What the user calls `key` of `provider`.
+    fn name_of(self, provider: &str, key: &str) -> String {
+        match self {
+            Self::Env => env_keys(provider)
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(key, |(_, variable)| variable)
+                .to_owned(),
+            Self::Keys => key.to_owned(),
+        }
+    }
+}
+
+/// One configuration value as a source holds it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Value {
+    Bool(bool),
+    Integer(i64),
+    Text(String),
+    // Tables, arrays, floats, dates: never a valid setting, named in the error.
+    Other(serde::de::IgnoredAny),
+}
+
+impl Value {
+    fn describe(&self) -> &'static str {
+        match self {
+            Self::Bool(_) => "a boolean",
+            Self::Integer(_) => "a number",
+            Self::Text(_) => "text",
+            Self::Other(_) => "a table, a list or another kind of value",
+        }
+    }
+}
+
+/// The settings of one provider, read key by key: each read removes its key, and
+/// [`finish`](Self::finish) refuses the keys nobody read.
+struct Entries {
+    provider: &'static str,
+    values: BTreeMap<String, Value>,
+    read: Vec<&'static str>,
+    origin: Origin,
+}
+
+impl Entries {
+    fn error(&self, key: &str, reason: impl Into<String>) -> Error {
+        Error::invalid_request(self.origin.name_of(self.provider, key), reason)
     }
 
-    /// Reads a TOML file.
+    fn take(&mut self, key: &'static str) -> Option<Value> {
+        self.read.push(key);
+        self.values.remove(key)
+    }
+
+    fn text(&mut self, key: &'static str) -> Result<Option<String>> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Text(text)) => Ok(Some(text)),
+            // An id written as a bare number in TOML is still that id.
+            Some(Value::Integer(n)) => Ok(Some(n.to_string())),
+            Some(other) => Err(self.error(
+                key,
+                format!("`{key}` must be text, not {}", other.describe()),
+            )),
+        }
+    }
+
+    fn required_text(&mut self, key: &'static str) -> Result<String> {
+        self.text(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    fn secret(&mut self, key: &'static str) -> Result<Option<SecretString>> {
+        // The value is never quoted in an error: it is a secret.
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Text(text)) => Ok(Some(SecretString::from(text))),
+            Some(other) => Err(self.error(
+                key,
+                format!("`{key}` must be text, not {}", other.describe()),
+            )),
+        }
+    }
+
+    fn required_secret(&mut self, key: &'static str) -> Result<SecretString> {
+        self.secret(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    fn number(&mut self, key: &'static str) -> Result<Option<u64>> {
+        let value = self.take(key);
+        let parsed = match &value {
+            None => return Ok(None),
+            Some(Value::Integer(n)) => u64::try_from(*n).ok(),
+            Some(Value::Text(text)) => text.trim().parse().ok(),
+            Some(_) => None,
+        };
+        parsed.map(Some).ok_or_else(|| {
+            let shown = match &value {
+                Some(Value::Text(text)) => format!("`{text}`"),
+                Some(Value::Integer(n)) => format!("`{n}`"),
+                Some(other) => other.describe().to_owned(),
+                None => String::new(),
+            };
+            self.error(
+                key,
+                format!("`{key}` must be a whole number of seconds, not {shown}"),
+            )
+        })
+    }
+
+    fn flag(&mut self, key: &'static str) -> Result<bool> {
+        match self.take(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(b),
+            Some(Value::Text(text)) => match text.trim() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                other => Err(self.error(key, format!("`{other}` is not true or false"))),
+            },
+            Some(other) => Err(self.error(
+                key,
+                format!("`{key}` must be true or false, not {}", other.describe()),
+            )),
+        }
+    }
+
+    fn missing(&self, key: &str) -> Error {
+        let unset = match self.origin {
+            Origin::Env => " and is not set",
+            Origin::Keys => "",
+        };
+        self.error(
+            key,
+            format!(
+                "`{key}` is required by the `{}` provider{unset}",
+                self.provider
+            ),
+        )
+    }
+
+    /// Refuses the first key no setting read.
+    fn finish(self) -> Result<()> {
+        match self.values.keys().next() {
+            None => Ok(()),
+            Some(unknown) => Err(Error::invalid_request(
+                unknown.clone(),
+                format!(
+                    "`{unknown}` is not a setting of the `{}` provider (its settings: {})",
+                    self.provider,
+                    self.read.join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+impl ProviderConfig {
+    /// Parses a TOML document (see the type's example). A document that is not TOML at all is
+    /// refused with the field `config`.
+    pub fn from_toml_str(toml: &str) -> Result<Self> {
+        let values: BTreeMap<String, Value> = toml::from_str(toml)
+            .map_err(|e| Error::invalid_request("config", e.message().to_owned()))?;
+        Self::from_values(values, Origin::Keys)
+    }
+
+    /// Reads a TOML file; a file that cannot be read is refused with the field `config`.
     pub fn from_toml_file(path: impl AsRef<std::path::Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -215,50 +399,87 @@ impl ProviderConfig {
     ///     ("deterministic_ids", "true"),
     /// ])?;
     /// assert_eq!(config.provider_name(), "memory");
-    /// # Ok::<(), signing_core::Error>(())
+    /// # Ok::<(), signing::Error>(())
     /// ```
     pub fn from_map<K, V>(entries: impl IntoIterator<Item = (K, V)>) -> Result<Self>
     where
         K: Into<String>,
         V: Into<String>,
     {
-        let map: serde_json::Map<String, serde_json::Value> = entries
+        let values = entries
             .into_iter()
-            .map(|(k, v)| (k.into(), serde_json::Value::String(v.into())))
+            .map(|(k, v)| (k.into(), Value::Text(v.into())))
             .collect();
-        serde_json::from_value(serde_json::Value::Object(map))
-            .map_err(|e| Error::invalid_request("config", e.to_string()))
+        Self::from_values(values, Origin::Keys)
     }
 
-    /// Reads `SIGNING_PROVIDER` and the chosen provider's own environment variables.
+    /// Reads `SIGNING_PROVIDER` and the chosen provider's own environment variables
+    /// ([`env_keys`]); empty values count as unset. Errors name the variable to set.
     pub fn from_env() -> Result<Self> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// Like [`from_env`](Self::from_env), reading variables through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let provider = var(ENV_PROVIDER).ok_or_else(|| {
-            Error::invalid_request(
-                ENV_PROVIDER,
-                "set it to `docusign`, `heysign`, `leap-sign` or `memory`",
-            )
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let provider = get(ENV_PROVIDER).ok_or_else(|| {
+            Error::invalid_request(ENV_PROVIDER, format!("is not set: choose {PROVIDERS}"))
         })?;
-        let keys = env_keys(&provider);
-        let mut map = BTreeMap::from([("provider".to_owned(), provider.clone())]);
-        for (key, name) in keys {
-            if let Some(value) = var(name).filter(|v| !v.trim().is_empty()) {
-                map.insert((*key).to_owned(), value);
+        let mut values = BTreeMap::from([("provider".to_owned(), Value::Text(provider.clone()))]);
+        for (key, name) in env_keys(&provider) {
+            if let Some(value) = get(name) {
+                values.insert((*key).to_owned(), Value::Text(value));
             }
         }
-        Self::from_map(map).map_err(|err| match err.kind() {
-            signing_core::ErrorKind::InvalidRequest { reason, .. } => {
-                let reason = keys.iter().fold(reason.clone(), |reason, (key, name)| {
-                    reason.replace(&format!("`{key}`"), &format!("`{key}` ({name})"))
-                });
-                Error::invalid_request(ENV_PROVIDER, reason)
+        Self::from_values(values, Origin::Env)
+    }
+
+    fn from_values(mut values: BTreeMap<String, Value>, origin: Origin) -> Result<Self> {
+        let provider_field = match origin {
+            Origin::Env => ENV_PROVIDER,
+            Origin::Keys => "provider",
+        };
+        let provider = match values.remove("provider") {
+            Some(Value::Text(name)) => name,
+            Some(other) => {
+                return Err(Error::invalid_request(
+                    provider_field,
+                    format!("must be text ({PROVIDERS}), not {}", other.describe()),
+                ));
             }
-            _ => err,
-        })
+            None => {
+                return Err(Error::invalid_request(
+                    provider_field,
+                    format!("no provider is named: choose {PROVIDERS}"),
+                ));
+            }
+        };
+        let provider: &'static str = match provider.trim() {
+            "docusign" => "docusign",
+            "heysign" => "heysign",
+            "leap-sign" => "leap-sign",
+            "memory" => "memory",
+            other => {
+                return Err(Error::invalid_request(
+                    provider_field,
+                    format!("`{other}` is not a provider: choose {PROVIDERS}"),
+                ));
+            }
+        };
+        let mut entries = Entries {
+            provider,
+            values,
+            read: Vec::new(),
+            origin,
+        };
+        let config = match provider {
+            "docusign" => Self::DocuSign(DocuSignConfig::read(&mut entries)?),
+            "heysign" => Self::HeySign(HeySignConfig::read(&mut entries)?),
+            "leap-sign" => Self::LeapSign(LeapSignConfig::read(&mut entries)?),
+            _ => Self::Memory(MemoryConfig::read(&mut entries)?),
+        };
+        entries.finish()?;
+        Ok(config)
     }
 
     /// The provider's name: `docusign`, `heysign`, `leap-sign` or `memory`.
@@ -274,12 +495,175 @@ impl ProviderConfig {
     /// Builds the provider. A provider whose cargo feature is off is an
     /// [`InvalidRequest`](signing_core::ErrorKind::InvalidRequest) naming the feature.
     pub fn build(&self) -> Result<Arc<dyn SigningProvider>> {
-        match self {
+        self.build_typed().map(BuiltProvider::into_dyn)
+    }
+
+    /// Builds the provider as its own type, for what only that provider offers: the in-memory
+    /// provider's control handle (sign, deliveries, recorded calls, injected failures), an
+    /// adapter's typed client. [`BuiltProvider::into_dyn`] then gives the trait object.
+    ///
+    /// ```
+    /// # #[cfg(feature = "memory")] {
+    /// use signing::{BuiltProvider, ProviderConfig};
+    ///
+    /// let built = ProviderConfig::from_toml_str(r#"provider = "memory""#)?.build_typed()?;
+    /// let control = built.memory().cloned(); // `Some` for the in-memory provider
+    /// let provider = built.into_dyn();       // what the application is given
+    /// assert!(control.is_some());
+    /// assert_eq!(provider.name(), "memory");
+    /// # }
+    /// # Ok::<(), signing::Error>(())
+    /// ```
+    pub fn build_typed(&self) -> Result<BuiltProvider> {
+        let built = match self {
             Self::DocuSign(config) => config.build(),
             Self::HeySign(config) => config.build(),
             Self::LeapSign(config) => config.build(),
             Self::Memory(config) => config.build(),
+        };
+        built.map_err(|err| self.origin_named(err))
+    }
+
+    /// An error of the provider's builder, whose field is a key, with the key's environment
+    /// variable as its field when the configuration came from the environment.
+    fn origin_named(&self, err: Error) -> Error {
+        let origin = match self {
+            Self::DocuSign(config) => config.origin,
+            Self::HeySign(config) => config.origin,
+            Self::LeapSign(config) => config.origin,
+            Self::Memory(_) => Origin::Keys,
+        };
+        match err.kind() {
+            ErrorKind::InvalidRequest { field, reason } if origin == Origin::Env => {
+                let named = origin.name_of(self.provider_name(), field);
+                if named == *field {
+                    return err;
+                }
+                let renamed = Error::invalid_request(named, reason.clone());
+                match err.provider() {
+                    Some(provider) => renamed.with_provider(provider.to_owned()),
+                    None => renamed,
+                }
+            }
+            _ => err,
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for ProviderConfig {
+    /// Reads the same keys as [`ProviderConfig::from_map`], from any self-describing format.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let values = BTreeMap::<String, Value>::deserialize(deserializer)?;
+        Self::from_values(values, Origin::Keys).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A provider built from configuration by [`ProviderConfig::build_typed`], as its own type.
+///
+/// One variant per provider compiled in (by its cargo feature); match it to reach what only
+/// that provider offers, or call [`into_dyn`](Self::into_dyn) for the trait object. A test that
+/// configures the in-memory provider keeps its control handle next to the trait object:
+///
+/// ```
+/// # #[cfg(feature = "memory")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> signing::Result<()> {
+/// use signing::memory::SignerAction;
+/// use signing::{Document, EnvelopeStatus, NewEnvelope, ProviderConfig, Signer};
+///
+/// let built = ProviderConfig::from_map([("provider", "memory")])?.build_typed()?;
+/// let control = built.memory().cloned().expect("the configuration chose memory");
+/// let provider = built.into_dyn();
+///
+/// let request = NewEnvelope::builder()
+///     .document(Document::new("nda.pdf", &b"%PDF-1.7 ..."[..]))
+///     .signer(Signer::new("Ada", "ada@example.com"))
+///     .build()?;
+/// let envelope = provider.send(&request).await?;
+/// control.act(&envelope.id, "ada@example.com", SignerAction::Sign)?;
+/// assert_eq!(provider.get(&envelope.id).await?.status, EnvelopeStatus::Completed);
+/// # Ok(()) }
+/// # #[cfg(not(feature = "memory"))]
+/// # fn main() {}
+/// ```
+///
+/// The other way round, an application that builds its provider from a [`ProviderConfig`] it
+/// is given can be handed one that holds a provider the test already controls:
+/// `ProviderConfig::from(memory.clone())` builds that very provider (clones share state).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum BuiltProvider {
+    /// The DocuSign adapter.
+    #[cfg(feature = "docusign")]
+    DocuSign(docusign::DocuSign),
+    /// The HeySign adapter.
+    #[cfg(feature = "heysign")]
+    HeySign(heysign::HeySign),
+    /// The LEAP Sign adapter.
+    #[cfg(feature = "leap-sign")]
+    LeapSign(leap_sign::LeapSign),
+    /// The in-memory provider: this value is its control handle too.
+    #[cfg(feature = "memory")]
+    Memory(crate::memory::MemoryProvider),
+}
+
+impl BuiltProvider {
+    /// The provider as the trait object an application holds.
+    pub fn into_dyn(self) -> Arc<dyn SigningProvider> {
+        match self {
+            #[cfg(feature = "docusign")]
+            Self::DocuSign(provider) => Arc::new(provider),
+            #[cfg(feature = "heysign")]
+            Self::HeySign(provider) => Arc::new(provider),
+            #[cfg(feature = "leap-sign")]
+            Self::LeapSign(provider) => Arc::new(provider),
+            #[cfg(feature = "memory")]
+            Self::Memory(provider) => Arc::new(provider),
+        }
+    }
+
+    /// The in-memory provider, when that is what was built. Clone it to keep a control handle
+    /// that shares the provider's state.
+    #[cfg(feature = "memory")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "memory")))]
+    pub fn memory(&self) -> Option<&crate::memory::MemoryProvider> {
+        match self {
+            Self::Memory(provider) => Some(provider),
+            #[allow(unreachable_patterns)] // Only the memory feature may be on.
+            _ => None,
+        }
+    }
+}
+
+impl From<BuiltProvider> for Arc<dyn SigningProvider> {
+    fn from(built: BuiltProvider) -> Self {
+        built.into_dyn()
+    }
+}
+
+/// A configuration that builds this very in-memory provider (a clone sharing its state), for
+/// handing an application that builds its provider from configuration a provider the test
+/// controls.
+///
+/// ```
+/// use signing::ProviderConfig;
+/// use signing::memory::MemoryProvider;
+///
+/// let memory = MemoryProvider::new();
+/// let config = ProviderConfig::from(memory.clone());
+/// let provider = config.build()?; // in the application
+/// # let _ = provider;
+/// assert!(memory.calls().is_empty());
+/// # Ok::<(), signing::Error>(())
+/// ```
+#[cfg(feature = "memory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "memory")))]
+impl From<crate::memory::MemoryProvider> for ProviderConfig {
+    fn from(provider: crate::memory::MemoryProvider) -> Self {
+        Self::Memory(MemoryConfig {
+            deterministic_ids: false,
+            provider: Some(provider),
+        })
     }
 }
 
@@ -289,7 +673,7 @@ impl ProviderConfig {
         feature = "docusign",
         feature = "heysign",
         feature = "leap-sign",
-        feature = "testkit"
+        feature = "memory"
     ),
     allow(dead_code)
 )]
@@ -302,9 +686,51 @@ fn feature_off(provider: &str, feature: &str) -> Error {
     )
 }
 
+/// Reads each sub-configuration the same way, from the same keys, as a whole
+/// [`ProviderConfig`] of its provider.
+macro_rules! deserialize_settings {
+    ($type:ty, $provider:literal) => {
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let values = BTreeMap::<String, Value>::deserialize(deserializer)?;
+                let mut entries = Entries {
+                    provider: $provider,
+                    values,
+                    read: Vec::new(),
+                    origin: Origin::Keys,
+                };
+                let settings = Self::read(&mut entries).map_err(serde::de::Error::custom)?;
+                entries.finish().map_err(serde::de::Error::custom)?;
+                Ok(settings)
+            }
+        }
+    };
+}
+
+deserialize_settings!(DocuSignConfig, "docusign");
+deserialize_settings!(HeySignConfig, "heysign");
+deserialize_settings!(LeapSignConfig, "leap-sign");
+deserialize_settings!(MemoryConfig, "memory");
+
 impl DocuSignConfig {
+    fn read(entries: &mut Entries) -> Result<Self> {
+        Ok(Self {
+            integration_key: entries.required_text("integration_key")?,
+            user_id: entries.required_text("user_id")?,
+            account_id: entries.text("account_id")?,
+            private_key: entries.secret("private_key")?,
+            private_key_file: entries.text("private_key_file")?,
+            environment: entries.text("environment")?,
+            auth_url: entries.text("auth_url")?,
+            hmac_keys: entries.secret("hmac_keys")?,
+            redirect_uri: entries.text("redirect_uri")?,
+            timeout_secs: entries.number("timeout_secs")?,
+            origin: entries.origin,
+        })
+    }
+
     #[cfg(feature = "docusign")]
-    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
+    fn build(&self) -> Result<BuiltProvider> {
         use signing_core::ExposeSecret;
         use std::time::Duration;
 
@@ -346,18 +772,31 @@ impl DocuSignConfig {
         if let Some(secs) = self.timeout_secs {
             builder = builder.with_timeout(Duration::from_secs(secs));
         }
-        Ok(Arc::new(builder.build()?))
+        Ok(BuiltProvider::DocuSign(builder.build()?))
     }
 
     #[cfg(not(feature = "docusign"))]
-    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
+    fn build(&self) -> Result<BuiltProvider> {
         Err(feature_off("docusign", "docusign"))
     }
 }
 
 impl HeySignConfig {
+    fn read(entries: &mut Entries) -> Result<Self> {
+        Ok(Self {
+            client_id: entries.required_text("client_id")?,
+            client_secret: entries.required_secret("client_secret")?,
+            api_url: entries.text("api_url")?,
+            auth_url: entries.text("auth_url")?,
+            webhook_secret: entries.secret("webhook_secret")?,
+            issuer: entries.text("issuer")?,
+            timeout_secs: entries.number("timeout_secs")?,
+            origin: entries.origin,
+        })
+    }
+
     #[cfg(feature = "heysign")]
-    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
+    fn build(&self) -> Result<BuiltProvider> {
         use signing_core::ExposeSecret;
         use std::time::Duration;
 
@@ -380,18 +819,31 @@ impl HeySignConfig {
         if let Some(secs) = self.timeout_secs {
             builder = builder.with_timeout(Duration::from_secs(secs));
         }
-        Ok(Arc::new(builder.build()?))
+        Ok(BuiltProvider::HeySign(builder.build()?))
     }
 
     #[cfg(not(feature = "heysign"))]
-    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
+    fn build(&self) -> Result<BuiltProvider> {
         Err(feature_off("heysign", "heysign"))
     }
 }
 
 impl LeapSignConfig {
+    fn read(entries: &mut Entries) -> Result<Self> {
+        Ok(Self {
+            api_key: entries.required_secret("api_key")?,
+            base_url: entries.text("base_url")?,
+            callback_base_url: entries.text("callback_base_url")?,
+            callback_secret: entries.secret("callback_secret")?,
+            allow_insecure_loopback_callback: entries.flag("allow_insecure_loopback_callback")?,
+            default_owner: entries.text("default_owner")?,
+            timeout_secs: entries.number("timeout_secs")?,
+            origin: entries.origin,
+        })
+    }
+
     #[cfg(feature = "leap-sign")]
-    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
+    fn build(&self) -> Result<BuiltProvider> {
         use signing_core::ExposeSecret;
         use std::time::Duration;
 
@@ -425,29 +877,39 @@ impl LeapSignConfig {
         if let Some(secs) = self.timeout_secs {
             builder = builder.with_timeout(Duration::from_secs(secs));
         }
-        Ok(Arc::new(builder.build()?))
+        Ok(BuiltProvider::LeapSign(builder.build()?))
     }
 
     #[cfg(not(feature = "leap-sign"))]
-    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
+    fn build(&self) -> Result<BuiltProvider> {
         Err(feature_off("leap-sign", "leap-sign"))
     }
 }
 
 impl MemoryConfig {
-    #[cfg(feature = "testkit")]
+    fn read(entries: &mut Entries) -> Result<Self> {
+        Ok(Self {
+            deterministic_ids: entries.flag("deterministic_ids")?,
+            ..Self::default()
+        })
+    }
+
+    #[cfg(feature = "memory")]
     #[allow(clippy::unnecessary_wraps)] // The same signature as without the feature.
-    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
-        let mut builder = signing_testkit::MemoryProvider::builder();
+    fn build(&self) -> Result<BuiltProvider> {
+        if let Some(provider) = &self.provider {
+            return Ok(BuiltProvider::Memory(provider.clone()));
+        }
+        let mut builder = crate::memory::MemoryProvider::builder();
         if self.deterministic_ids {
             builder = builder.deterministic_ids();
         }
-        Ok(Arc::new(builder.build()))
+        Ok(BuiltProvider::Memory(builder.build()))
     }
 
-    #[cfg(not(feature = "testkit"))]
-    fn build(&self) -> Result<Arc<dyn SigningProvider>> {
-        Err(feature_off("memory", "testkit"))
+    #[cfg(not(feature = "memory"))]
+    fn build(&self) -> Result<BuiltProvider> {
+        Err(feature_off("memory", "memory"))
     }
 }
 
@@ -456,7 +918,7 @@ impl MemoryConfig {
 /// ```
 /// let party = signing::parse_party("owner", "Olga Owner <olga@example.com>")?;
 /// assert_eq!(party.email(), "olga@example.com");
-/// # Ok::<(), signing_core::Error>(())
+/// # Ok::<(), signing::Error>(())
 /// ```
 pub fn parse_party(field: &str, text: &str) -> Result<signing_core::Party> {
     let (name, email) = parse_name_email(field, text)?;
@@ -478,43 +940,6 @@ pub fn parse_name_email(field: &str, text: &str) -> Result<(String, String)> {
             format!("`{text}` is not of the form `Name <email@example.com>`"),
         )
     })
-}
-
-fn number_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Number(u64),
-        Text(String),
-    }
-    match Option::<Raw>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(Raw::Number(n)) => Ok(Some(n)),
-        Some(Raw::Text(text)) => text
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a whole number"))),
-    }
-}
-
-fn bool_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Bool(bool),
-        Text(String),
-    }
-    match Raw::deserialize(deserializer)? {
-        Raw::Bool(b) => Ok(b),
-        Raw::Text(text) => match text.trim() {
-            "true" | "1" | "yes" => Ok(true),
-            "false" | "0" | "no" => Ok(false),
-            other => Err(serde::de::Error::custom(format!(
-                "`{other}` is not true or false"
-            ))),
-        },
-    }
 }
 
 impl fmt::Debug for ProviderConfig {
@@ -577,12 +1002,19 @@ impl fmt::Debug for ProviderConfig {
 mod tests {
     use super::*;
 
+    fn field(err: &Error) -> &str {
+        match err.kind() {
+            ErrorKind::InvalidRequest { field, .. } => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn a_disabled_provider_names_its_feature() {
-        let err = feature_off("memory", "testkit");
+        let err = feature_off("memory", "memory");
         assert_eq!(
             err.to_string(),
-            "invalid `provider`: the `memory` provider is not compiled in: enable the `testkit` feature of the `signing` crate"
+            "invalid `provider`: the `memory` provider is not compiled in: enable the `memory` feature of the `signing` crate"
         );
     }
 
@@ -621,5 +1053,92 @@ mod tests {
                 .to_string()
                 .contains("`heysign` feature")
         );
+    }
+
+    #[test]
+    fn every_error_names_the_key_or_the_variable() {
+        let toml = |text: &str| ProviderConfig::from_toml_str(text).unwrap_err();
+        assert_eq!(field(&toml("provider = \"docusign\"")), "integration_key");
+        assert_eq!(
+            field(&toml("provider = \"heysign\"\nclient_id = \"x\"")),
+            "client_secret"
+        );
+        assert_eq!(field(&toml("provider = \"adobe-sign\"")), "provider");
+        assert_eq!(field(&toml("client_id = \"x\"")), "provider");
+        assert_eq!(field(&toml("provider = 7")), "provider");
+        assert_eq!(
+            field(&toml("provider = \"memory\"\ncolour = \"blue\"")),
+            "colour"
+        );
+        assert_eq!(
+            field(&toml(
+                "provider = \"leap-sign\"\napi_key = \"k\"\ntimeout_secs = true"
+            )),
+            "timeout_secs"
+        );
+        assert_eq!(
+            field(&toml("provider = \"leap-sign\"\napi_key = [\"k\"]")),
+            "api_key"
+        );
+        assert_eq!(field(&toml("provider = ")), "config");
+        let err =
+            ProviderConfig::from_map([("provider", "memory"), ("deterministic_ids", "maybe")])
+                .unwrap_err();
+        assert_eq!(field(&err), "deterministic_ids");
+        assert!(err.to_string().contains("maybe"), "{err}");
+
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let err = ProviderConfig::from_vars(env(&[("SIGNING_PROVIDER", "heysign")])).unwrap_err();
+        assert_eq!(field(&err), "HEYSIGN_CLIENT_ID");
+        let err = ProviderConfig::from_vars(env(&[
+            ("SIGNING_PROVIDER", "heysign"),
+            ("HEYSIGN_CLIENT_ID", "id"),
+        ]))
+        .unwrap_err();
+        assert_eq!(field(&err), "HEYSIGN_CLIENT_SECRET");
+        assert!(err.to_string().contains("is not set"), "{err}");
+        let err = ProviderConfig::from_vars(env(&[("SIGNING_PROVIDER", "adobe")])).unwrap_err();
+        assert_eq!(field(&err), "SIGNING_PROVIDER");
+        let err = ProviderConfig::from_vars(env(&[("SIGNING_PROVIDER", " ")])).unwrap_err();
+        assert_eq!(field(&err), "SIGNING_PROVIDER");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_errors() {
+        let err = ProviderConfig::from_toml_str(
+            "provider = \"heysign\"\nclient_id = \"id\"\nclient_secret = 1234567",
+        )
+        .unwrap_err();
+        assert_eq!(field(&err), "client_secret");
+        assert!(!err.to_string().contains("1234567"), "{err}");
+    }
+
+    #[test]
+    fn serde_reads_the_same_keys() {
+        let config: ProviderConfig = serde_json::from_value(serde_json::json!({
+            "provider": "leap-sign",
+            "api_key": "k",
+            "timeout_secs": 5,
+            "allow_insecure_loopback_callback": true,
+        }))
+        .unwrap();
+        let ProviderConfig::LeapSign(leap) = config else {
+            panic!("{config:?}")
+        };
+        assert_eq!(leap.timeout_secs, Some(5));
+        assert!(leap.allow_insecure_loopback_callback);
+        let err = serde_json::from_value::<HeySignConfig>(serde_json::json!({"client_id": "x"}))
+            .unwrap_err();
+        assert!(err.to_string().contains("client_secret"), "{err}");
+        let memory: MemoryConfig =
+            serde_json::from_value(serde_json::json!({"deterministic_ids": "yes"})).unwrap();
+        assert!(memory.deterministic_ids);
     }
 }

@@ -10,10 +10,15 @@
 //! | `docusign` | DocuSign eSignature REST API v2.1 | `signing::docusign` |
 //! | `heysign` | HeySign API v1 | `signing::heysign` |
 //! | `leap-sign` | LEAP Sign (Documill Leap) | `signing::leap_sign` |
-//! | `testkit` | the in-memory provider `memory`, mocks, emulators, conformance suite | `signing::testkit` |
+//! | `memory` | the in-memory provider alone, without emulators or mocks (`provider = "memory"`) | `signing::memory` |
+//! | `testkit` | the in-memory provider, mocks, emulators, conformance suite (implies `memory`) | `signing::testkit` |
 //! | `tracker` (+ `tracker-sqlite`, `tracker-postgres`, `tracker-axum`) | durable tracking: a handler called exactly once per envelope transition, across instances | `signing::tracker` |
 //!
 //! No provider is enabled by default. TLS is `rustls` (default feature) or `native-tls`.
+//!
+//! The crates whose types the API uses are re-exported, so this is the only dependency to
+//! declare: [`http`], [`bytes`], [`time`], [`futures`] (`futures-util`), [`serde_json`],
+//! [`url`] and the [`async_trait`] attribute.
 //!
 //! # Choosing a provider by configuration
 //!
@@ -21,7 +26,7 @@
 //! `Arc<dyn SigningProvider>`; swapping providers is one value:
 //!
 //! ```
-//! # #[cfg(feature = "testkit")]
+//! # #[cfg(feature = "memory")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> signing::Result<()> {
 //! use signing::{Document, NewEnvelope, ProviderConfig, Signer};
@@ -34,7 +39,7 @@
 //! let envelope = provider.send(&request).await?;
 //! println!("{} sent on {}", envelope.id, provider.name());
 //! # Ok(()) }
-//! # #[cfg(not(feature = "testkit"))]
+//! # #[cfg(not(feature = "memory"))]
 //! # fn main() {}
 //! ```
 //!
@@ -44,10 +49,40 @@
 mod config;
 
 pub use config::{
-    DocuSignConfig, ENV_PROVIDER, HeySignConfig, LeapSignConfig, MemoryConfig, ProviderConfig,
-    env_keys, parse_name_email, parse_party,
+    BuiltProvider, DocuSignConfig, ENV_PROVIDER, HeySignConfig, LeapSignConfig, MemoryConfig,
+    ProviderConfig, env_keys, parse_name_email, parse_party,
 };
 pub use signing_core::*;
+
+// The crates whose types appear in the API, so that an application needs no other dependency
+// (and never guesses a version that differs from the one the API was built with).
+
+/// `#[async_trait]`, to implement [`SigningProvider`] or [`ReplayGuard`] (and LEAP Sign's
+/// `CallbackBindings`).
+pub use async_trait::async_trait;
+/// The [`bytes`] crate: webhook bodies and document contents are [`bytes::Bytes`].
+pub use bytes;
+/// The [`futures-util`](futures_util) crate, as `futures`: [`SigningProviderExt::watch`] and
+/// [`list_all`](SigningProviderExt::list_all) return streams, read with
+/// [`futures::TryStreamExt`].
+pub use futures_util as futures;
+/// The [`http`] crate: a [`WebhookRequest`]'s headers are an [`http::HeaderMap`].
+pub use http;
+/// The [`serde_json`] crate: [`RawJson`] reads the provider's own payload as a
+/// [`serde_json::Value`].
+pub use serde_json;
+/// The [`time`] crate: every timestamp is a [`time::OffsetDateTime`], and a webhook
+/// [`Clock`](webhook::Clock) returns one.
+pub use time;
+/// The [`url`] crate: [`NewEnvelope::callback_url`] is a [`url::Url`].
+pub use url;
+
+/// The in-memory provider alone (feature `memory`, part of `testkit`): a real state machine,
+/// a control handle to act as signers, signed deliveries, call recording and failure
+/// injection. `provider = "memory"` in a [`ProviderConfig`] builds one.
+#[cfg(feature = "memory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "memory")))]
+pub use signing_testkit::memory;
 
 /// The DocuSign eSignature REST API v2.1 adapter.
 #[cfg(feature = "docusign")]

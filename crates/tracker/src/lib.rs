@@ -75,6 +75,12 @@ pub mod store;
 mod tracker;
 mod transition;
 
+/// `sqlx`, whose pool the SQL stores take and hand out (`PostgresStore::from_pool`,
+/// `PostgresStore::pool`), for a handler that writes its effect in the same database.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
+pub use sqlx;
+
 pub use error::Error;
 pub use handler::{Handler, HandlerError};
 pub use ingest::{Ingested, NoReplayGuard};
