@@ -18,13 +18,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
-use bytes::Bytes;
-use http::HeaderMap;
+use signing::bytes::Bytes;
 use signing::heysign::{HeySignBuilder, NewWebhook};
+use signing::http::HeaderMap;
 use signing::testkit::emulator::heysign::HeySignEmulator;
 use signing::{
-    Document, EventKind, ExposeSecret, NewEnvelope, Signer, SigningProvider, SigningProviderExt,
-    WatchOptions, WebhookRequest,
+    Document, EventKind, NewEnvelope, Signer, SigningProvider, SigningProviderExt, WatchOptions,
+    WebhookRequest,
 };
 use tokio::sync::mpsc;
 
@@ -62,30 +62,23 @@ fn request(signers: Vec<Signer>) -> signing::Result<NewEnvelope> {
 async fn against_the_emulator() -> Result<(), Box<dyn Error>> {
     let emulator = HeySignEmulator::start().await;
     println!("HeySign emulator on {}", emulator.api_url());
-    let configure = || {
-        HeySignBuilder::new()
-            .with_api_url(emulator.api_url())
-            .with_auth_url(emulator.auth_url())
-            .with_client_credentials(emulator.client_id(), emulator.client_secret())
-            .with_issuer("Quickstart AB")
-    };
+    let heysign = HeySignBuilder::new()
+        .with_api_url(emulator.api_url())
+        .with_auth_url(emulator.auth_url())
+        .with_client_credentials(emulator.client_id(), emulator.client_secret())
+        .with_issuer("Quickstart AB")
+        .build()?;
 
-    // Where HeySign will POST its webhooks.
+    // Where HeySign will POST its webhooks. Subscribing keeps the subscription's signing
+    // secret in the provider, so its `parse_webhook` verifies the deliveries.
     let (receiver_url, mut deliveries) = start_receiver().await?;
-    let webhook = configure()
-        .build()?
-        .client()
-        .webhooks()
-        .create(&NewWebhook::new(&receiver_url))
+    heysign
+        .subscribe_webhook(&NewWebhook::new(&receiver_url))
         .await?;
     println!("webhooks go to {receiver_url}");
 
     // The application only knows the trait from here on.
-    let provider: Arc<dyn SigningProvider> = Arc::new(
-        configure()
-            .with_webhook_secret(webhook.secret.expose_secret())
-            .build()?,
-    );
+    let provider: Arc<dyn SigningProvider> = Arc::new(heysign);
     let envelope = provider
         .send(&request(vec![
             Signer::new("Ada Lovelace", "ada@example.com"),
@@ -144,7 +137,7 @@ async fn against_the_real_service() -> Result<(), Box<dyn Error>> {
     let envelope = provider.send(&request(signers)?).await?;
     println!("sent envelope {} ({})", envelope.id, envelope.status);
     let mut updates = provider.watch(&envelope.id, WatchOptions::every(Duration::from_secs(10)));
-    while let Some(update) = futures_util::TryStreamExt::try_next(&mut updates).await? {
+    while let Some(update) = signing::futures::TryStreamExt::try_next(&mut updates).await? {
         let signed = update
             .signers
             .iter()
@@ -169,7 +162,7 @@ async fn start_receiver() -> std::io::Result<(String, mpsc::UnboundedReceiver<We
             async move {
                 // Keep the body as bytes: the signature covers them exactly.
                 let _ = tx.send(WebhookRequest::new(headers, body).with_path("/webhooks"));
-                http::StatusCode::NO_CONTENT
+                signing::http::StatusCode::NO_CONTENT
             }
         }),
     );

@@ -24,6 +24,7 @@ use signing::testkit::emulator::heysign::HeySignEmulator;
 use signing::testkit::emulator::leap_sign::LeapSignEmulator;
 use signing::tracker::store::{PostgresStore, SqliteStore, Store};
 use signing::tracker::{Handler, HandlerError, NoReplayGuard, Tracker, Transition};
+use signing::webhook::WebhookSecret;
 use signing::{Document, EnvelopeId, NewEnvelope, Party, Signer, SigningOrder, SigningProvider};
 use sqlx::PgPool;
 
@@ -111,7 +112,7 @@ async fn run(backend: Backend) -> Result<(), Box<dyn Error>> {
             heysign_emulator.client_secret(),
         )
         .with_issuer("Acme AB")
-        .with_webhook_secret(secret)
+        .with_webhook_secret(WebhookSecret::new(&secret)?)
         .build()?;
     let leap: LeapSign = LeapSign::builder()
         .with_base_url(leap_emulator.base_url())

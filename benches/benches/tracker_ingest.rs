@@ -80,7 +80,7 @@ impl Side {
             .with_auth_url("http://127.0.0.1:9")
             .with_client_credentials("bench", "bench")
             .with_issuer("Bench AB")
-            .with_webhook_secret(SECRET)
+            .with_webhook_secret(WebhookSecret::new(SECRET).unwrap())
             .build()
             .unwrap();
         let tracker = Tracker::builder()

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use signing_core::webhook::secret_list;
+use signing_core::webhook::{Clock, WebhookTiming, secret_list};
 use signing_core::{Error, ReplayGuard, Result, RetryPolicy};
 use signing_http::{Auth, BaseUrl, HttpSettings, TokenCache};
 
@@ -139,6 +139,7 @@ pub struct DocuSignBuilder {
     redirect_uri: Option<String>,
     http: HttpSettings,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
+    webhook_timing: WebhookTiming,
 }
 
 impl Default for DocuSignBuilder {
@@ -163,6 +164,7 @@ impl DocuSignBuilder {
                 .timeout(DEFAULT_TIMEOUT)
                 .max_response_bytes(MAX_RESPONSE_BYTES),
             replay_guard: None,
+            webhook_timing: WebhookTiming::new(),
         }
     }
 
@@ -341,6 +343,26 @@ impl DocuSignBuilder {
         self
     }
 
+    /// Reads the current time from `clock` when a Connect message's age is checked (see
+    /// [`with_webhook_tolerance`](Self::with_webhook_tolerance)), instead of the system clock.
+    #[must_use]
+    pub fn with_webhook_clock(mut self, clock: Clock) -> Self {
+        self.webhook_timing = self.webhook_timing.with_clock(clock);
+        self
+    }
+
+    /// Refuses a Connect message whose `generatedDateTime` is further than `tolerance` from
+    /// now, either way (covered by the HMAC, so it cannot be moved), and one without that time.
+    ///
+    /// Off unless set: a Connect message carries no time of its delivery attempt, and DocuSign
+    /// keeps `generatedDateTime` in its retries, which can come hours later; a tolerance refuses
+    /// those retries too. Deduplicating by event id is the usual defence against replays.
+    #[must_use]
+    pub fn with_webhook_tolerance(mut self, tolerance: Duration) -> Self {
+        self.webhook_timing = self.webhook_timing.with_tolerance(tolerance);
+        self
+    }
+
     /// Checks the configuration (the key included: it must sign) and builds the provider.
     /// Nothing is sent yet.
     pub fn build(self) -> Result<DocuSign> {
@@ -439,7 +461,7 @@ impl DocuSignBuilder {
         )?;
         Ok(DocuSign::new(
             DocuSignClient::new(transport, tokens, account),
-            ConnectWebhooks::new(self.hmac_keys, self.replay_guard),
+            ConnectWebhooks::new(self.hmac_keys, self.webhook_timing, self.replay_guard),
         ))
     }
 }

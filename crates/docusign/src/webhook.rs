@@ -17,14 +17,17 @@
 use std::fmt;
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-use signing_core::webhook::WebhookError;
+use signing_core::webhook::{WebhookError, WebhookTiming};
 use signing_core::{Error, Event, RawJson, ReplayGuard, Result, WebhookRequest};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::error::PROVIDER;
 use crate::mapping;
@@ -47,12 +50,21 @@ type HmacSha256 = Hmac<Sha256>;
 #[derive(Clone, Default)]
 pub(crate) struct ConnectWebhooks {
     keys: Vec<SecretString>,
+    timing: WebhookTiming,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
 }
 
 impl ConnectWebhooks {
-    pub(crate) fn new(keys: Vec<SecretString>, replay_guard: Option<Arc<dyn ReplayGuard>>) -> Self {
-        Self { keys, replay_guard }
+    pub(crate) fn new(
+        keys: Vec<SecretString>,
+        timing: WebhookTiming,
+        replay_guard: Option<Arc<dyn ReplayGuard>>,
+    ) -> Self {
+        Self {
+            keys,
+            timing,
+            replay_guard,
+        }
     }
 
     /// The event of a message whose signature verifies.
@@ -61,6 +73,9 @@ impl ConnectWebhooks {
         self.verify(request).map_err(refuse)?;
         let (message, raw) = RawJson::decode::<ConnectMessage>(request.body.clone())
             .map_err(|e| refuse(WebhookError::InvalidPayload(e.to_string())))?;
+        if let Some(tolerance) = self.timing.tolerance() {
+            self.check_age(&message, tolerance).map_err(refuse)?;
+        }
         let id = event_id(&message, &request.body);
         if let Some(guard) = &self.replay_guard
             && !guard.first_seen(&id).await?
@@ -68,6 +83,21 @@ impl ConnectWebhooks {
             return Err(refuse(WebhookError::Replayed(id)));
         }
         Ok(vec![mapping::event(id, &message, raw)])
+    }
+
+    /// Refuses a message generated further than `tolerance` from now: the signed
+    /// `generatedDateTime` is the only time a message carries.
+    fn check_age(&self, message: &ConnectMessage, tolerance: Duration) -> Result<(), WebhookError> {
+        let generated = message
+            .generated_date_time
+            .as_deref()
+            .and_then(|text| OffsetDateTime::parse(text.trim(), &Rfc3339).ok())
+            .ok_or_else(|| {
+                WebhookError::InvalidPayload(
+                    "no `generatedDateTime`, so the message's age cannot be checked".to_owned(),
+                )
+            })?;
+        self.timing.check(generated, tolerance)
     }
 
     fn verify(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
@@ -180,6 +210,7 @@ impl fmt::Debug for ConnectWebhooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnectWebhooks")
             .field("keys", &format_args!("[{} redacted]", self.keys.len()))
+            .field("timing", &self.timing)
             .field("replay_guard", &self.replay_guard.is_some())
             .finish()
     }
@@ -204,7 +235,11 @@ mod tests {
     }
 
     fn webhooks(keys: &[&str]) -> ConnectWebhooks {
-        ConnectWebhooks::new(keys.iter().map(|k| SecretString::from(*k)).collect(), None)
+        ConnectWebhooks::new(
+            keys.iter().map(|k| SecretString::from(*k)).collect(),
+            WebhookTiming::new(),
+            None,
+        )
     }
 
     fn refusal(err: &Error) -> WebhookError {
@@ -275,7 +310,11 @@ mod tests {
         retry["retryCount"] = json!(3);
         let retry = retry.to_string().into_bytes();
         let guard: Arc<dyn ReplayGuard> = Arc::new(InMemoryReplayGuard::new());
-        let webhooks = ConnectWebhooks::new(vec![SecretString::from("k")], Some(guard));
+        let webhooks = ConnectWebhooks::new(
+            vec![SecretString::from("k")],
+            WebhookTiming::new(),
+            Some(guard),
+        );
         let send =
             |body: Vec<u8>| WebhookRequest::new(connect_signature_headers(&["k"], &body), body);
         let event = webhooks.parse(&send(first)).await.unwrap();
@@ -287,12 +326,50 @@ mod tests {
 
         // Without `generatedDateTime` the body's hash is the id.
         let bare = br#"{"event":"envelope-sent","data":{}}"#.to_vec();
-        let events = ConnectWebhooks::new(vec![SecretString::from("k")], None)
-            .parse(&send(bare))
-            .await
-            .unwrap();
+        let events =
+            ConnectWebhooks::new(vec![SecretString::from("k")], WebhookTiming::new(), None)
+                .parse(&send(bare))
+                .await
+                .unwrap();
         assert!(events[0].id.as_str().starts_with("sha256:"));
         assert_eq!(events[0].id.as_str().len(), 7 + 64);
+    }
+
+    #[tokio::test]
+    async fn a_tolerance_bounds_the_age_of_generated_date_time_on_the_given_clock() {
+        let body = body(); // generated 2026-01-02T03:04:05.1234567Z
+        let request = WebhookRequest::new(connect_signature_headers(&["k"], &body), body);
+        let generated = time::macros::datetime!(2026-01-02 03:04:05 UTC);
+        let at = |seconds: i64| -> WebhookTiming {
+            WebhookTiming::new().with_clock(Arc::new(move || {
+                generated + time::Duration::seconds(seconds)
+            }))
+        };
+        let with = |timing: WebhookTiming| {
+            ConnectWebhooks::new(vec![SecretString::from("k")], timing, None)
+        };
+        // No tolerance: a retry a day later still verifies (DocuSign keeps the time in retries).
+        with(at(86_400)).parse(&request).await.unwrap();
+        let strict = |seconds| at(seconds).with_tolerance(Duration::from_secs(600));
+        with(strict(600)).parse(&request).await.unwrap();
+        let err = with(strict(601)).parse(&request).await.unwrap_err();
+        assert!(
+            matches!(
+                refusal(&err),
+                WebhookError::TimestampTooOld { age_secs: 601, .. }
+            ),
+            "{err}"
+        );
+        let err = with(strict(-700)).parse(&request).await.unwrap_err();
+        assert!(matches!(
+            refusal(&err),
+            WebhookError::TimestampInFuture { .. }
+        ));
+        // Without the time, the age cannot be checked: refused.
+        let bare = br#"{"event":"envelope-sent","data":{}}"#.to_vec();
+        let bare = WebhookRequest::new(connect_signature_headers(&["k"], &bare), bare);
+        let err = with(strict(0)).parse(&bare).await.unwrap_err();
+        assert!(matches!(refusal(&err), WebhookError::InvalidPayload(_)));
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use signing_core::webhook::{WebhookSecret, WebhookVerifier, secret_list};
+use signing_core::webhook::{Clock, WebhookSecret, WebhookTiming, secret_list};
 use signing_core::{Error, ReplayGuard, Result, RetryPolicy};
 use signing_http::{Auth, BaseUrl, HttpSettings, OAuthErrors, TokenCache};
 
@@ -58,7 +58,8 @@ pub struct HeySignBuilder {
     auth_url: String,
     client_id: Option<String>,
     client_secret: Option<SecretString>,
-    webhook_secrets: Vec<String>,
+    webhook_secrets: Vec<WebhookSecret>,
+    webhook_timing: WebhookTiming,
     issuer: Option<String>,
     http: HttpSettings,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
@@ -79,6 +80,7 @@ impl HeySignBuilder {
             client_id: None,
             client_secret: None,
             webhook_secrets: Vec::new(),
+            webhook_timing: WebhookTiming::new(),
             issuer: None,
             http: HttpSettings::default()
                 .timeout(DEFAULT_TIMEOUT)
@@ -117,7 +119,14 @@ impl HeySignBuilder {
             builder.auth_url = url;
         }
         if let Some(secrets) = get(ENV_WEBHOOK_SECRET) {
-            builder.webhook_secrets = secret_list(&secrets).map(str::to_owned).collect();
+            builder.webhook_secrets = secret_list(&secrets)
+                .map(|secret| {
+                    WebhookSecret::new(secret).map_err(|why| {
+                        Error::invalid_request(ENV_WEBHOOK_SECRET, why.to_string())
+                            .with_provider(PROVIDER)
+                    })
+                })
+                .collect::<Result<_>>()?;
         }
         builder.issuer = get(ENV_ISSUER);
         Ok(builder)
@@ -149,10 +158,31 @@ impl HeySignBuilder {
         self
     }
 
-    /// A webhook signing secret (`whsec_...`); call again to accept several during a rotation.
+    /// A webhook signing secret; call again to accept several during a rotation.
+    ///
+    /// HeySign hands a secret out once, when a subscription is created:
+    /// [`HeySign::subscribe_webhook`](crate::HeySign::subscribe_webhook) creates one and keeps
+    /// its secret, with no second provider to build. A secret kept as text (`whsec_...`) is
+    /// parsed, and checked, by [`WebhookSecret::new`].
     #[must_use]
-    pub fn with_webhook_secret(mut self, secret: impl Into<String>) -> Self {
-        self.webhook_secrets.push(secret.into());
+    pub fn with_webhook_secret(mut self, secret: WebhookSecret) -> Self {
+        self.webhook_secrets.push(secret);
+        self
+    }
+
+    /// Reads the current time from `clock` when a webhook's `webhook-timestamp` is checked,
+    /// instead of the system clock.
+    #[must_use]
+    pub fn with_webhook_clock(mut self, clock: Clock) -> Self {
+        self.webhook_timing = self.webhook_timing.with_clock(clock);
+        self
+    }
+
+    /// How far a webhook's `webhook-timestamp` may be from now, either way (five minutes, the
+    /// Standard Webhooks default, unless set).
+    #[must_use]
+    pub fn with_webhook_tolerance(mut self, tolerance: Duration) -> Self {
+        self.webhook_timing = self.webhook_timing.with_tolerance(tolerance);
         self
     }
 
@@ -231,20 +261,6 @@ impl HeySignBuilder {
                     "a HeySign client secret is required (HEYSIGN_CLIENT_SECRET)",
                 ))
             })?;
-        let secrets = self
-            .webhook_secrets
-            .iter()
-            .map(|secret| {
-                WebhookSecret::new(secret).map_err(|why| {
-                    invalid(Error::invalid_request("webhook_secret", why.to_string()))
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let verifier = if secrets.is_empty() {
-            None
-        } else {
-            Some(WebhookVerifier::with_secrets(secrets).map_err(|why| invalid(Error::from(why)))?)
-        };
         if let Some(issuer) = &self.issuer
             && issuer.trim().is_empty()
         {
@@ -269,7 +285,7 @@ impl HeySignBuilder {
         )?;
         Ok(HeySign::new(
             HeySignClient::new(transport, api),
-            Webhooks::new(verifier, self.replay_guard),
+            Webhooks::new(self.webhook_secrets, self.webhook_timing, self.replay_guard),
             self.issuer,
         ))
     }
@@ -289,6 +305,7 @@ impl fmt::Debug for HeySignBuilder {
                 "webhook_secrets",
                 &format_args!("[{} redacted]", self.webhook_secrets.len()),
             )
+            .field("webhook_timing", &self.webhook_timing)
             .field("issuer", &self.issuer)
             .field("http", &self.http)
             .finish_non_exhaustive()
@@ -333,15 +350,6 @@ mod tests {
             "auth_url"
         );
         assert_eq!(
-            field_of(
-                &creds()
-                    .with_webhook_secret("whsec_***")
-                    .build()
-                    .unwrap_err()
-            ),
-            "webhook_secret"
-        );
-        assert_eq!(
             field_of(&creds().with_issuer("").build().unwrap_err()),
             "issuer"
         );
@@ -376,6 +384,15 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(field_of(&err), "HEYSIGN_CLIENT_SECRET");
+
+        // A secret that is not one is refused by the variable that holds it.
+        let err = HeySignBuilder::from_vars(|name| match name {
+            "HEYSIGN_WEBHOOK_SECRET" => Some("whsec_ok-but-not-base64!".to_owned()),
+            _ => Some("x".to_owned()),
+        })
+        .unwrap_err();
+        assert_eq!(field_of(&err), "HEYSIGN_WEBHOOK_SECRET");
+        assert!(!err.to_string().contains("not-base64"), "{err}");
     }
 
     #[test]

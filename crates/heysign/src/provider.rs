@@ -7,9 +7,11 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use futures_util::future::{Either, select, try_join_all};
 use sha2::{Digest, Sha256};
+use signing_core::webhook::WebhookSecret;
 use signing_core::{
     Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, Error, ErrorKind, Event,
-    ListQuery, NationalId, NewEnvelope, Operation, Page, Result, SigningProvider, WebhookRequest,
+    ExposeSecret, ListQuery, NationalId, NewEnvelope, Operation, Page, Result, SigningProvider,
+    WebhookRequest,
 };
 
 use crate::client::{HeySignClient, next_offset};
@@ -20,8 +22,8 @@ use crate::mapping::{
 use crate::webhook::Webhooks;
 use crate::wire::{
     Agreement, AgreementDocument, AgreementId, AgreementStatus, DocumentType, File, FileId,
-    ListParams, Metadata, NewAgreement, NewSignee, NotificationType, Notifications,
-    SigneeAttributes, SigneeId, UploadFile,
+    ListParams, Metadata, NewAgreement, NewSignee, NewWebhook, NotificationType, Notifications,
+    SigneeAttributes, SigneeId, UploadFile, Webhook,
 };
 
 /// HeySign's default upload limit: 10 MB.
@@ -77,6 +79,39 @@ impl HeySign {
     /// The typed client for the whole API.
     pub fn client(&self) -> &HeySignClient {
         &self.client
+    }
+
+    /// Subscribes `webhook.url` to HeySign's events and keeps the subscription's signing secret,
+    /// so that [`parse_webhook`](SigningProvider::parse_webhook) verifies its deliveries from now
+    /// on, on this provider and every clone of it (next to any secret it was built with).
+    ///
+    /// HeySign shows the secret only in this answer. Store it too
+    /// ([`client().webhooks().create`](crate::Webhooks::create) hands it over) if other
+    /// processes verify deliveries or the application restarts; configure it there with
+    /// [`HeySignBuilder::with_webhook_secret`](crate::HeySignBuilder::with_webhook_secret).
+    ///
+    /// If the answer carries a secret that cannot be one (not base64, too short), the
+    /// subscription is deleted again and the error says so; if that deletion fails too, the
+    /// error names the subscription left behind.
+    pub async fn subscribe_webhook(&self, webhook: &NewWebhook) -> Result<Webhook> {
+        let created = self.client.webhooks().create(webhook).await?;
+        match WebhookSecret::new(created.secret.expose_secret()) {
+            Ok(secret) => {
+                self.webhooks.add_secret(secret);
+                Ok(created.webhook)
+            }
+            Err(why) => {
+                let id = &created.webhook.id;
+                let left = match self.client.webhooks().delete(id).await {
+                    Ok(()) => "it was deleted again".to_owned(),
+                    Err(err) => format!("webhook {id} is left subscribed ({err})"),
+                };
+                Err(Error::unexpected_response(format!(
+                    "the new webhook's signing secret is unusable ({why}); {left}"
+                ))
+                .with_provider(PROVIDER))
+            }
+        }
     }
 
     /// The agreement sent earlier with this reference, if any. Every hit of the metadata filter

@@ -8,6 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use heysign::HeySign;
+use signing_core::webhook::WebhookSecret;
 use signing_core::{Document, EnvelopeStatus, ListQuery, NewEnvelope, Signer, SigningProvider};
 use std::collections::BTreeSet;
 
@@ -35,7 +36,7 @@ async fn started(mode: AnswerMode) -> (HeySignEmulator, Receiver, HeySign) {
     let receiver = Receiver::start().await;
     let (_, secret) = emulator.register_webhook(&receiver.url(support::HOOKS), &[]);
     let provider = support::builder(&emulator)
-        .with_webhook_secret(secret)
+        .with_webhook_secret(WebhookSecret::new(&secret).unwrap())
         .build()
         .expect("valid configuration");
     (emulator, receiver, provider)

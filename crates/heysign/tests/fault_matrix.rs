@@ -383,7 +383,7 @@ async fn webhook_rows(http: &reqwest::Client) -> Vec<Measured> {
     let (_, secret) = emulator.register_webhook(&receiver.url(support::HOOKS), &[]);
     let heysign = support::builder(&emulator)
         .with_http_client(http.clone())
-        .with_webhook_secret(&secret)
+        .with_webhook_secret(WebhookSecret::new(&secret).unwrap())
         .with_replay_guard(Arc::new(InMemoryReplayGuard::new()))
         .build()
         .expect("valid configuration");

@@ -27,7 +27,7 @@ fn provider() -> &'static HeySign {
     PROVIDER.get_or_init(|| {
         heysign::HeySignBuilder::new()
             .with_client_credentials("id", "secret")
-            .with_webhook_secret(SECRET)
+            .with_webhook_secret(WebhookSecret::new(SECRET).unwrap())
             .build()
             .unwrap()
     })

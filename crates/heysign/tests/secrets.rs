@@ -213,7 +213,8 @@ async fn no_secret_shows_in_logs_debug_output_or_errors_of_a_full_flow() {
         .await;
     let receiver = support::Receiver::start().await;
     let (_, webhook_secret) = emulator.register_webhook(&receiver.url(support::HOOKS), &[]);
-    let builder = support::builder(&emulator).with_webhook_secret(&webhook_secret);
+    let builder = support::builder(&emulator)
+        .with_webhook_secret(WebhookSecret::new(&webhook_secret).expect("a whsec_ secret"));
     let heysign = builder
         .clone()
         .with_replay_guard(Arc::new(InMemoryReplayGuard::new()))
@@ -253,8 +254,20 @@ async fn no_secret_shows_in_logs_debug_output_or_errors_of_a_full_flow() {
             .await
             .expect_err("refused"),
     );
+    errors.push(
+        HeySignBuilder::from_vars(|name| {
+            Some(
+                if name == "HEYSIGN_WEBHOOK_SECRET" {
+                    WRONG_SECRET
+                } else {
+                    "x"
+                }
+                .to_owned(),
+            )
+        })
+        .expect_err("not a webhook secret"),
+    );
     for config in [
-        builder.clone().with_webhook_secret(WRONG_SECRET),
         builder.clone().with_api_url("not a url"),
         HeySignBuilder::new().with_client_credentials(CLIENT_ID, " "),
     ] {

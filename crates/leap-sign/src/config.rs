@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::header::AUTHORIZATION;
 use signing_core::net::UrlRules;
-use signing_core::webhook::secret_list;
+use signing_core::webhook::{Clock, WebhookTiming, secret_list};
 use signing_core::{
     Document, Error, ExposeSecret, NewEnvelope, Party, ReplayGuard, Result, RetryPolicy,
     SecretString, Signer,
@@ -68,6 +68,7 @@ pub struct LeapSignBuilder {
     default_owner: Option<Party>,
     http: HttpSettings,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
+    webhook_timing: WebhookTiming,
 }
 
 impl LeapSign {
@@ -101,6 +102,7 @@ impl fmt::Debug for LeapSignBuilder {
             )
             .field("callback_lifetime", &self.callback_lifetime)
             .field("callback_bindings", &self.callback_bindings)
+            .field("webhook_timing", &self.webhook_timing)
             .field(
                 "allow_insecure_loopback_callback",
                 &self.allow_insecure_loopback_callback,
@@ -129,6 +131,7 @@ impl LeapSignBuilder {
                 .timeout(DEFAULT_TIMEOUT)
                 .max_response_bytes(MAX_RESPONSE_BYTES),
             replay_guard: None,
+            webhook_timing: WebhookTiming::new(),
         }
     }
 
@@ -291,6 +294,25 @@ impl LeapSignBuilder {
         self
     }
 
+    /// Reads the current time from `clock`, instead of the system clock, when a callback URL is
+    /// issued (its expiry, with [`with_callback_lifetime`](Self::with_callback_lifetime)) and
+    /// when a callback's expiry is checked.
+    #[must_use]
+    pub fn with_webhook_clock(mut self, clock: Clock) -> Self {
+        self.webhook_timing = self.webhook_timing.with_clock(clock);
+        self
+    }
+
+    /// How long past its callback URL's expiry a callback is still accepted, for clocks that
+    /// disagree between the instance that issued the URL and the one that receives the
+    /// callback. None unless set. LEAP's callbacks carry no time of their own: the expiry
+    /// (see [`with_callback_lifetime`](Self::with_callback_lifetime)) is the only one there is.
+    #[must_use]
+    pub fn with_webhook_tolerance(mut self, tolerance: Duration) -> Self {
+        self.webhook_timing = self.webhook_timing.with_tolerance(tolerance);
+        self
+    }
+
     /// Checks the configuration and builds the adapter.
     pub fn build(self) -> Result<LeapSign> {
         let Some(api_key) = self.api_key else {
@@ -327,6 +349,7 @@ impl LeapSignBuilder {
                     secrets,
                     self.callback_lifetime,
                     bindings,
+                    self.webhook_timing,
                 ))
             }
             None => None,

@@ -10,7 +10,6 @@ use signing_core::{
     Error, Event, ListQuery, NewEnvelope, Operation, Page, Party, ReplayGuard, Result,
     SignerStatus, SigningOrder, SigningProvider, WebhookRequest,
 };
-use time::OffsetDateTime;
 
 use crate::client::LeapSignClient;
 use crate::error::PROVIDER;
@@ -100,7 +99,7 @@ impl LeapSign {
             // The caller's own URL is used as given; it then owns that URL's security.
             (Some(url), _) => (Some(url.to_string()), None),
             (None, Some(callback)) => {
-                let issued = callback.issue(OffsetDateTime::now_utc())?;
+                let issued = callback.issue(callback.now())?;
                 (Some(issued.url.clone()), Some(issued))
             }
             (None, None) => (None, None),
@@ -209,7 +208,7 @@ impl SigningProvider for LeapSign {
             .as_ref()
             .ok_or_else(|| refuse(WebhookError::NoSecret))?;
         let nonce = callback
-            .verify_path(&request.path, OffsetDateTime::now_utc())
+            .verify_path(&request.path, callback.now())
             .map_err(refuse)?;
         let (body, raw) = callback::parse_body(&request.body).map_err(refuse)?;
         let project = body.project_id;

@@ -28,7 +28,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use signing_core::webhook::WebhookError;
+use signing_core::webhook::{WebhookError, WebhookTiming};
 use signing_core::{
     EnvelopeId, Event, EventId, EventKind, ExposeSecret, RawJson, Result, SecretString,
 };
@@ -122,6 +122,8 @@ pub(crate) struct CallbackConfig {
     secrets: Vec<SecretString>,
     lifetime: Option<Duration>,
     bindings: std::sync::Arc<dyn CallbackBindings>,
+    /// The clock URLs are issued and checked by, and the leeway past their expiry.
+    timing: WebhookTiming,
 }
 
 impl fmt::Debug for CallbackConfig {
@@ -134,6 +136,7 @@ impl fmt::Debug for CallbackConfig {
             )
             .field("lifetime", &self.lifetime)
             .field("bindings", &self.bindings)
+            .field("timing", &self.timing)
             .finish()
     }
 }
@@ -145,13 +148,20 @@ impl CallbackConfig {
         secrets: Vec<SecretString>,
         lifetime: Option<Duration>,
         bindings: std::sync::Arc<dyn CallbackBindings>,
+        timing: WebhookTiming,
     ) -> Self {
         Self {
             base_url,
             secrets,
             lifetime,
             bindings,
+            timing,
         }
+    }
+
+    /// The current time, from the configured clock.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.timing.now()
     }
 
     pub(crate) fn base_url(&self) -> &str {
@@ -214,7 +224,9 @@ impl CallbackConfig {
         if !genuine {
             return Err(WebhookError::InvalidCallbackToken);
         }
-        if expires_at != 0 && now.unix_timestamp() > expires_at {
+        let leeway = self.timing.tolerance_or(Duration::ZERO).as_secs();
+        let leeway = i64::try_from(leeway).unwrap_or(i64::MAX);
+        if expires_at != 0 && now.unix_timestamp() > expires_at.saturating_add(leeway) {
             return Err(WebhookError::CallbackExpired);
         }
         Ok(nonce)
@@ -285,6 +297,7 @@ mod tests {
             secrets.iter().map(|s| SecretString::from(*s)).collect(),
             lifetime,
             Arc::new(InMemoryCallbackBindings::new()),
+            WebhookTiming::new(),
         )
     }
 
@@ -358,6 +371,22 @@ mod tests {
         assert_eq!(
             config.verify_path(&moved, later),
             Err(WebhookError::InvalidCallbackToken)
+        );
+    }
+
+    #[test]
+    fn a_tolerance_is_a_leeway_past_the_expiry() {
+        let mut config = config_with(&[SECRET], Some(Duration::from_secs(3600)));
+        config.timing = WebhookTiming::new().with_tolerance(Duration::from_secs(60));
+        let issued = config.issue(now()).unwrap();
+        let path = path_of(&issued.url).to_owned();
+        let expiry = now() + time::Duration::hours(1);
+        config
+            .verify_path(&path, expiry + time::Duration::seconds(60))
+            .unwrap();
+        assert_eq!(
+            config.verify_path(&path, expiry + time::Duration::seconds(61)),
+            Err(WebhookError::CallbackExpired)
         );
     }
 

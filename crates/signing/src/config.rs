@@ -798,6 +798,7 @@ impl HeySignConfig {
     #[cfg(feature = "heysign")]
     fn build(&self) -> Result<BuiltProvider> {
         use signing_core::ExposeSecret;
+        use signing_core::webhook::WebhookSecret;
         use std::time::Duration;
 
         let mut builder = heysign::HeySignBuilder::new()
@@ -810,6 +811,8 @@ impl HeySignConfig {
         }
         if let Some(secrets) = &self.webhook_secret {
             for secret in signing_core::webhook::secret_list(secrets.expose_secret()) {
+                let secret = WebhookSecret::new(secret)
+                    .map_err(|why| Error::invalid_request("webhook_secret", why.to_string()))?;
                 builder = builder.with_webhook_secret(secret);
             }
         }

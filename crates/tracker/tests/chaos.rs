@@ -23,6 +23,7 @@ use axum::http::{HeaderMap, Uri};
 use heysign::HeySign;
 use leap_sign::LeapSign;
 use signing_core::progress::Progress;
+use signing_core::webhook::WebhookSecret;
 use signing_core::{
     Document, EnvelopeId, EnvelopeStatus, NewEnvelope, Party, RetryPolicy, Signer, SigningProvider,
 };
@@ -162,7 +163,7 @@ impl Setup {
             .with_auth_url(&self.heysign_auth)
             .with_client_credentials(&self.heysign_client.0, &self.heysign_client.1)
             .with_issuer("Chaos AB")
-            .with_webhook_secret(&self.heysign_secret)
+            .with_webhook_secret(WebhookSecret::new(&self.heysign_secret).unwrap())
             .with_retry(retry())
             .build()
             .unwrap()

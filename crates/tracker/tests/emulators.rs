@@ -16,6 +16,7 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
 use leap_sign::LeapSign;
 use signing_core::progress::Milestone;
+use signing_core::webhook::WebhookSecret;
 use signing_core::{
     Document, EnvelopeId, NewEnvelope, Party, RetryPolicy, Signer, SigningOrder, SigningProvider,
 };
@@ -192,7 +193,7 @@ fn heysign(emulator: &HeySignEmulator, secret: &str) -> HeySign {
         .with_auth_url(emulator.auth_url())
         .with_client_credentials(emulator.client_id(), emulator.client_secret())
         .with_issuer("Tracker AB")
-        .with_webhook_secret(secret)
+        .with_webhook_secret(WebhookSecret::new(secret).unwrap())
         .with_retry(fast_retry())
         .build()
         .unwrap()

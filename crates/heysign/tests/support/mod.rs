@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use heysign::{HeySign, HeySignBuilder};
+use signing_core::webhook::WebhookSecret;
 use signing_core::{EnvelopeId, Error, Result, RetryPolicy, WebhookRequest};
 use signing_testkit::SignerAction;
 use signing_testkit::conformance::Harness;
@@ -45,9 +46,10 @@ impl HeySignHarness {
         let emulator = HeySignEmulator::start().await;
         let receiver = Receiver::start().await;
         let (_, secret) = emulator.register_webhook(&receiver.url(HOOKS), &[]);
-        let provider = configure(builder(&emulator).with_webhook_secret(secret))
-            .build()
-            .unwrap();
+        let provider =
+            configure(builder(&emulator).with_webhook_secret(WebhookSecret::new(&secret).unwrap()))
+                .build()
+                .unwrap();
         Self {
             emulator,
             provider,
