@@ -21,9 +21,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
-use bytes::Bytes;
-use http::HeaderMap;
+use signing::bytes::Bytes;
 use signing::docusign::DocuSignBuilder;
+use signing::http::HeaderMap;
 use signing::testkit::emulator::docusign::DocuSignEmulator;
 use signing::{
     Document, EventKind, NewEnvelope, Signer, SigningOrder, SigningProvider, WebhookRequest,
@@ -122,7 +122,7 @@ async fn start_receiver() -> std::io::Result<(String, mpsc::UnboundedReceiver<We
             async move {
                 let _ = tx.send(WebhookRequest::new(headers, body));
                 // DocuSign retries a message until it is acknowledged with a 2xx.
-                http::StatusCode::OK
+                signing::http::StatusCode::OK
             }
         }),
     );

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
-use bytes::Bytes;
-use http::HeaderMap;
+use signing::bytes::Bytes;
+use signing::http::HeaderMap;
 use signing::leap_sign::LeapSign;
 use signing::testkit::emulator::leap_sign::LeapSignEmulator;
 use signing::{
@@ -84,13 +84,15 @@ async fn start_receiver() -> std::io::Result<(String, mpsc::UnboundedReceiver<We
     let (tx, rx) = mpsc::unbounded_channel();
     let app = Router::new().route(
         "/leap/{*rest}",
-        post(move |uri: http::Uri, headers: HeaderMap, body: Bytes| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(WebhookRequest::new(headers, body).with_path(uri.path()));
-                http::StatusCode::NO_CONTENT
-            }
-        }),
+        post(
+            move |uri: signing::http::Uri, headers: HeaderMap, body: Bytes| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(WebhookRequest::new(headers, body).with_path(uri.path()));
+                    signing::http::StatusCode::NO_CONTENT
+                }
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/leap", listener.local_addr()?);

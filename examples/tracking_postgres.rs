@@ -22,11 +22,11 @@ use signing::heysign::{HeySign, HeySignBuilder};
 use signing::leap_sign::LeapSign;
 use signing::testkit::emulator::heysign::HeySignEmulator;
 use signing::testkit::emulator::leap_sign::LeapSignEmulator;
+use signing::tracker::sqlx::{self, PgPool};
 use signing::tracker::store::{PostgresStore, SqliteStore, Store};
 use signing::tracker::{Handler, HandlerError, NoReplayGuard, Tracker, Transition};
 use signing::webhook::WebhookSecret;
 use signing::{Document, EnvelopeId, NewEnvelope, Party, Signer, SigningOrder, SigningProvider};
-use sqlx::PgPool;
 
 const PDF: &[u8] = b"%PDF-1.4
 1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
@@ -71,7 +71,7 @@ struct Notify {
     pool: Option<PgPool>,
 }
 
-#[async_trait::async_trait]
+#[signing::async_trait]
 impl Handler for Notify {
     async fn handle(&self, transition: &Transition) -> Result<(), HandlerError> {
         if let Some(pool) = &self.pool {

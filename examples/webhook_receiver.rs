@@ -7,7 +7,8 @@
 //! since providers deliver at least once.
 //!
 //! To stay self-contained, the example drives the receiver with deliveries from the in-memory
-//! provider; with HeySign, the same handler works with `HeySignBuilder::with_webhook_secret`.
+//! provider; with HeySign, the same handler works with a provider that subscribed
+//! (`HeySign::subscribe_webhook`) or was given the secret (`HeySignBuilder::with_webhook_secret`).
 //!
 //! ```sh
 //! cargo run --example webhook_receiver
@@ -21,8 +22,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
+use signing::bytes::Bytes;
+use signing::http::{HeaderMap, StatusCode};
 use signing::testkit::memory::{MemoryProvider, SignerAction};
 use signing::testkit::webhooks::tamper;
 use signing::webhook::WebhookError;
