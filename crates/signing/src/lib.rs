@@ -112,7 +112,47 @@ pub use signing_testkit as testkit;
 #[cfg_attr(docsrs, doc(cfg(feature = "tracker")))]
 pub use signing_tracker as tracker;
 
-// The README's Rust snippets compile as doctests, so they cannot drift from the API.
+// The Rust snippets of the README and of every document in `docs/` compile as doctests of this
+// crate, written as an application writes them (`signing::...` paths only), so they cannot
+// drift from the API. `tests/docs.rs` checks that every document is listed here, and that
+// none of their Rust blocks is skipped.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+
+/// The documents in `docs/` whose blocks use providers, the testkit or the tracker compile only
+/// with every feature, as `cargo test --workspace --all-features` builds this crate.
+#[cfg(all(
+    doctest,
+    feature = "docusign",
+    feature = "heysign",
+    feature = "leap-sign",
+    feature = "testkit",
+    feature = "tracker-sqlite",
+    feature = "tracker-postgres",
+    feature = "tracker-axum"
+))]
+mod docs_doctests {
+    #[doc = include_str!("../../../docs/architecture.md")]
+    struct Architecture;
+    #[doc = include_str!("../../../docs/capabilities.md")]
+    struct Capabilities;
+    #[doc = include_str!("../../../docs/cli.md")]
+    struct Cli;
+    #[doc = include_str!("../../../docs/performance.md")]
+    struct Performance;
+    #[doc = include_str!("../../../docs/reliability.md")]
+    struct Reliability;
+    #[doc = include_str!("../../../docs/testing.md")]
+    struct Testing;
+    #[doc = include_str!("../../../docs/tracking.md")]
+    struct Tracking;
+    #[doc = include_str!("../../../docs/webhooks.md")]
+    struct Webhooks;
+    #[doc = include_str!("../../../docs/providers/docusign.md")]
+    struct ProviderDocuSign;
+    #[doc = include_str!("../../../docs/providers/heysign.md")]
+    struct ProviderHeySign;
+    #[doc = include_str!("../../../docs/providers/leap-sign.md")]
+    struct ProviderLeapSign;
+}
