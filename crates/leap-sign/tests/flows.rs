@@ -315,6 +315,66 @@ async fn an_opt_in_replay_guard_refuses_a_second_delivery() {
 }
 
 #[tokio::test]
+async fn the_builders_clock_issues_and_checks_the_expiry_and_its_tolerance_is_the_leeway() {
+    let emu = LeapSignEmulator::start().await;
+    let receiver = Receiver::start().await;
+    let start = time::OffsetDateTime::now_utc();
+    // A shared clock the test moves: URLs are issued at `start`, callbacks checked later.
+    let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock = {
+        let offset = Arc::clone(&offset);
+        Arc::new(move || {
+            start + time::Duration::seconds(offset.load(std::sync::atomic::Ordering::SeqCst))
+        })
+    };
+    let leap = |tolerance: Option<Duration>| {
+        let mut builder = support::builder(&emu.base_url(), emu.api_key())
+            .with_callback(support::callback_base(&receiver), support::CALLBACK_SECRET)
+            .allow_insecure_loopback_callback(true)
+            .with_callback_lifetime(Duration::from_secs(3600))
+            .with_webhook_clock(clock.clone());
+        if let Some(tolerance) = tolerance {
+            builder = builder.with_webhook_tolerance(tolerance);
+        }
+        builder.build().unwrap()
+    };
+    let strict = leap(None);
+    let sent = strict.send(&request(1).build().unwrap()).await.unwrap();
+    emu.sign_all(sent.id.as_str()).unwrap();
+    let delivery = receiver.next(WAIT).await.expect("the completion callback");
+    // The URL expires an hour after the clock's `start`, whatever the system clock says.
+    assert!(
+        delivery
+            .path
+            .contains(&format!("/{}/", start.unix_timestamp() + 3600)),
+        "{}",
+        delivery.path
+    );
+    offset.store(3600 + 30, std::sync::atomic::Ordering::SeqCst);
+    let err = strict.parse_webhook(&delivery).await.unwrap_err();
+    assert_webhook_error(
+        &err,
+        "CallbackExpired",
+        matches!(
+            err.kind(),
+            ErrorKind::WebhookVerification(WebhookError::CallbackExpired)
+        ),
+    );
+    // With a minute of leeway past the expiry, a callback 30 s late is still taken.
+    let lenient_sender = leap(Some(Duration::from_secs(60)));
+    offset.store(0, std::sync::atomic::Ordering::SeqCst);
+    let sent = lenient_sender
+        .send(&request(1).build().unwrap())
+        .await
+        .unwrap();
+    emu.sign_all(sent.id.as_str()).unwrap();
+    let delivery = receiver.next(WAIT).await.expect("the completion callback");
+    offset.store(3600 + 30, std::sync::atomic::Ordering::SeqCst);
+    let events = lenient_sender.parse_webhook(&delivery).await.unwrap();
+    assert!(events[0].verified);
+}
+
+#[tokio::test]
 async fn callbacks_need_a_configured_secret() {
     let emu = LeapSignEmulator::start().await;
     let leap = support::builder(&emu.base_url(), emu.api_key())
