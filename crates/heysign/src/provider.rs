@@ -360,6 +360,12 @@ impl SigningProvider for HeySign {
         }
         let attempt = uuid::Uuid::new_v4().to_string();
         metadata.insert(ATTEMPT_KEY.to_owned(), attempt.clone());
+        for (position, signer) in request.signers().iter().enumerate() {
+            metadata.insert(
+                mapping::signer_email_key(position),
+                signer.email().to_owned(),
+            );
+        }
         let mut new = NewAgreement::new(issuer);
         new.title = Some(request.title().to_owned());
         new.documents = documents;
