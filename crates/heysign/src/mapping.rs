@@ -161,7 +161,13 @@ pub(crate) fn event(webhook_id: &str, payload: &WebhookPayload, raw: RawJson) ->
         "agreement.created" => EventKind::Created,
         "agreement.published" => EventKind::Sent,
         "agreement.completed" => EventKind::Completed,
-        "agreement.updated" if data["status"] == "Cancelled" => EventKind::Cancelled,
+        "agreement.updated"
+            if data["status"].as_str().is_some_and(|status| {
+                AgreementStatus::from(status) == AgreementStatus::Cancelled
+            }) =>
+        {
+            EventKind::Cancelled
+        }
         "signee.signsession.created" => EventKind::SignerViewed,
         "signee.signsession.completed" => EventKind::SignerSigned,
         other => EventKind::Other(other.to_owned()),
@@ -260,11 +266,14 @@ mod tests {
             assert!(event.verified);
             assert!(event.occurred_at.is_some());
         }
-        let (cancelled, raw) = payload(
-            "agreement.updated",
-            &serde_json::json!({"id": "a-1", "status": "Cancelled"}),
-        );
-        assert_eq!(event("m", &cancelled, raw).kind, EventKind::Cancelled);
+        // The status is not documented: any casing of it counts.
+        for status in ["Cancelled", "CANCELLED", "cancelled"] {
+            let (cancelled, raw) = payload(
+                "agreement.updated",
+                &serde_json::json!({"id": "a-1", "status": status}),
+            );
+            assert_eq!(event("m", &cancelled, raw).kind, EventKind::Cancelled);
+        }
         let (signed, raw) = payload("signee.signsession.completed", &signee);
         let signer = event("m", &signed, raw).signer.unwrap();
         assert_eq!(signer.email.as_deref(), Some("ada@example.com"));
