@@ -72,13 +72,16 @@
 //!
 //! LEAP's completion callback carries no signature. With
 //! [`LeapSignBuilder::with_callback`], `send` registers
-//! `{callback base}/{nonce}/{token}` per envelope (the nonce is the request's
-//! [`reference`](signing_core::NewEnvelope::reference), or a random UUID; the token an HMAC of
-//! the nonce under the callback secret). [`parse_webhook`](signing_core::SigningProvider::parse_webhook)
-//! takes the path as received, checks the token in constant time, reads the body, confirms
-//! with "get process data" that the project is completed, and refuses a delivery it already
-//! processed; only then does it report one verified `completed` event, with the id
-//! `leap-sign:completed:{projectId}`. A request with its own
+//! `{callback base}/v2/{nonce}/{expires}/{token}` per launch: a random nonce, an optional expiry
+//! ([`LeapSignBuilder::with_callback_lifetime`]) and an HMAC of both under the callback secret
+//! (earlier secrets still verify: [`LeapSignBuilder::with_previous_callback_secret`]). Once the
+//! launch names its project, the nonce is bound to it ([`CallbackBindings`]).
+//! [`parse_webhook`](signing_core::SigningProvider::parse_webhook) takes the path as received,
+//! checks the token in constant time and the expiry, refuses a body naming another project than
+//! the URL was issued for, and confirms with "get process data" that the project is completed;
+//! only then does it report one verified `completed` event, with the id
+//! `leap-sign:completed:{projectId}`, the same in every redelivery: drop duplicates by it once
+//! handled. A request with its own
 //! [`callback_url`](signing_core::NewEnvelopeBuilder::callback_url) sends that URL as given;
 //! its callbacks then cannot be verified here.
 //!
