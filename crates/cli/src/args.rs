@@ -1,5 +1,6 @@
 //! The command line, as clap types.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -69,7 +70,7 @@ pub(crate) enum Command {
 }
 
 /// Which provider to talk to, and its settings.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Clone, Default, Args)]
 pub(crate) struct ProviderArgs {
     /// `docusign`, `heysign`, `leap-sign` or `memory`; overrides SIGNING_PROVIDER and the config
     /// file.
@@ -81,9 +82,38 @@ pub(crate) struct ProviderArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 
-    /// Override one provider setting, such as `--set issuer="Acme AB"` (repeatable).
+    /// Override one provider setting, such as `--set issuer="Acme AB"` (repeatable). Other
+    /// users of the machine can read the command line: give secrets with --set-file or
+    /// --set-env.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub(crate) overrides: Vec<(String, String)>,
+
+    /// Override one provider setting with the contents of a file, such as
+    /// `--set-file client_secret=/run/secrets/heysign` (repeatable; one trailing newline is
+    /// dropped).
+    #[arg(long = "set-file", value_name = "KEY=PATH", value_parser = parse_key_value)]
+    pub(crate) file_overrides: Vec<(String, String)>,
+
+    /// Override one provider setting with an environment variable's value, such as
+    /// `--set-env api_key=STAGING_LEAP_KEY` (repeatable).
+    #[arg(long = "set-env", value_name = "KEY=VARIABLE", value_parser = parse_key_value)]
+    pub(crate) env_overrides: Vec<(String, String)>,
+}
+
+// Settings may be secrets: only their keys are shown.
+impl fmt::Debug for ProviderArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs.iter().map(|(key, _)| key.clone()).collect()
+        };
+        f.debug_struct("ProviderArgs")
+            .field("provider", &self.provider)
+            .field("config", &self.config)
+            .field("overrides", &keys(&self.overrides))
+            .field("file_overrides", &self.file_overrides)
+            .field("env_overrides", &self.env_overrides)
+            .finish()
+    }
 }
 
 /// `signing send`.
@@ -184,17 +214,22 @@ pub(crate) enum WebhookCommand {
 }
 
 /// `signing webhook verify`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct VerifyArgs {
-    /// A signing secret, `whsec_...` (repeat during a key rotation; any one may match).
+    /// A signing secret, `whsec_...` (repeat during a key rotation; any one may match). Other
+    /// users of the machine can read the command line: prefer the variable or --secret-file.
     #[arg(
         long,
         value_name = "WHSEC",
         env = "HEYSIGN_WEBHOOK_SECRET",
         hide_env_values = true,
-        required = true
+        required_unless_present = "secret_file"
     )]
     pub(crate) secret: Vec<String>,
+
+    /// A file holding signing secrets, separated by newlines, spaces or commas (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_file: Vec<PathBuf>,
 
     /// The captured request: an optional request line, `Name: value` header lines, a blank
     /// line, then the body exactly as received. `-` reads standard input.
@@ -208,6 +243,19 @@ pub(crate) struct VerifyArgs {
     /// Check as of this Unix time instead of now, to verify an old capture.
     #[arg(long, value_name = "UNIX_SECS")]
     pub(crate) now: Option<i64>,
+}
+
+// The secrets are never shown, only how many were given.
+impl fmt::Debug for VerifyArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyArgs")
+            .field("secret", &format_args!("[{} REDACTED]", self.secret.len()))
+            .field("secret_file", &self.secret_file)
+            .field("request", &self.request)
+            .field("tolerance", &self.tolerance)
+            .field("now", &self.now)
+            .finish()
+    }
 }
 
 /// `signing emulate`.
@@ -294,5 +342,38 @@ mod tests {
         assert!(parse_secs("NaN").is_err());
         assert!(parse_secs("1e400").is_err());
         assert!(parse_secs("soon").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let cli = Cli::try_parse_from([
+            "signing",
+            "webhook",
+            "verify",
+            "--secret",
+            "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+            "--secret-file",
+            "/run/secrets/hook",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("whsec_c2Vj"), "{shown}");
+        assert!(shown.contains("[1 REDACTED]") && shown.contains("/run/secrets/hook"));
+
+        let cli = Cli::try_parse_from([
+            "signing",
+            "status",
+            "--set",
+            "client_secret=hunter2-hunter2",
+            "--set-file",
+            "api_key=/run/key",
+            "--set-env",
+            "callback_secret=CALLBACK",
+            "env-1",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("client_secret") && shown.contains("/run/key"));
     }
 }

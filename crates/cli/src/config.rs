@@ -3,7 +3,7 @@
 //!
 //! Every source becomes one map of `ProviderConfig` keys, so precedence is a matter of which
 //! source writes last: the environment (or, with `--config`, the file instead), then
-//! `--provider`, then each `--set`.
+//! `--provider`, then each `--set`, `--set-env` and `--set-file`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -69,6 +69,18 @@ pub(crate) fn resolve(
     for (key, value) in &args.overrides {
         map.insert(key.clone(), value.clone());
     }
+    for (key, name) in &args.env_overrides {
+        let value = var(name).ok_or_else(|| {
+            Error::invalid_request(
+                "--set-env",
+                format!("`{key}`: the environment variable `{name}` is not set"),
+            )
+        })?;
+        map.insert(key.clone(), value);
+    }
+    for (key, path) in &args.file_overrides {
+        map.insert(key.clone(), read_value(key, Path::new(path))?);
+    }
     ProviderConfig::from_map(map).map_err(|err| explain(err, &provider, from_env))
 }
 
@@ -87,6 +99,24 @@ fn explain(err: Error, provider: &str, from_env: bool) -> Error {
         "config",
         format!("{provider}: {reason} (set a key with --set KEY=VALUE)"),
     )
+}
+
+/// The contents of a `--set-file` file, without the newline editors add at the end. Neither the
+/// contents nor a part of them ever reach a message.
+fn read_value(key: &str, path: &Path) -> Result<String, Error> {
+    let mut text = std::fs::read_to_string(path).map_err(|e| {
+        Error::invalid_request(
+            "--set-file",
+            format!("`{key}`: cannot read `{}`: {}", path.display(), e.kind()),
+        )
+    })?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
 }
 
 /// Reads a TOML file into string keys and values, as `ProviderConfig::from_map` takes them.
@@ -118,6 +148,7 @@ fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use signing::ExposeSecret;
 
     fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: BTreeMap<String, String> = pairs
@@ -135,6 +166,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            ..ProviderArgs::default()
         }
     }
 
@@ -196,6 +228,67 @@ mod tests {
 
         let err = resolve(&args(Some("memory"), &[("colour", "blue")]), vars(&[])).unwrap_err();
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn secrets_can_come_from_a_file_or_a_variable() {
+        let dir = std::env::temp_dir().join(format!("signing-cli-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("client_secret");
+        std::fs::write(&path, "from-the-file\r\n").unwrap();
+        let from = |file: &str, env: &[(&str, &str)]| ProviderArgs {
+            file_overrides: vec![("client_secret".to_owned(), file.to_owned())],
+            env_overrides: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..args(
+                Some("heysign"),
+                &[("client_id", "id"), ("issuer", "Acme AB")],
+            )
+        };
+
+        // The file's contents, without the line end, reach the configuration, and win over
+        // the variable naming the same key.
+        let config = resolve(
+            &from(
+                path.to_str().unwrap(),
+                &[("client_secret", "CUSTOM_SECRET")],
+            ),
+            vars(&[("CUSTOM_SECRET", "from-the-variable")]),
+        )
+        .unwrap();
+        let ProviderConfig::HeySign(heysign) = &config else {
+            panic!("heysign")
+        };
+        assert_eq!(heysign.client_secret.expose_secret(), "from-the-file");
+        assert!(!format!("{config:?}").contains("from-the-file"));
+
+        let config = resolve(
+            &ProviderArgs {
+                file_overrides: Vec::new(),
+                ..from("", &[("client_secret", "CUSTOM_SECRET")])
+            },
+            vars(&[("CUSTOM_SECRET", "from-the-variable")]),
+        )
+        .unwrap();
+        let ProviderConfig::HeySign(heysign) = &config else {
+            panic!("heysign")
+        };
+        assert_eq!(heysign.client_secret.expose_secret(), "from-the-variable");
+
+        let err = resolve(&from("/nonexistent/secret", &[]), vars(&[])).unwrap_err();
+        assert!(err.to_string().contains("cannot read"), "{err}");
+        let err = resolve(
+            &ProviderArgs {
+                file_overrides: Vec::new(),
+                ..from("", &[("client_secret", "MISSING")])
+            },
+            vars(&[]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`MISSING` is not set"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

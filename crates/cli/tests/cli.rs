@@ -618,6 +618,26 @@ async fn webhook_verify_accepts_a_real_delivery() {
     .await
     .success();
 
+    // Or from a file, one secret per line, so it is never on the command line.
+    let secrets = write(
+        &delivery.dir,
+        "secrets",
+        format!("{OTHER_SECRET}\n{secret}\n").as_bytes(),
+    );
+    run(
+        &[
+            "webhook",
+            "verify",
+            "--secret-file",
+            &secrets,
+            "--request",
+            &delivery.path,
+        ],
+        &Env::new(),
+    )
+    .await
+    .success();
+
     // An old capture still verifies as of its own time.
     let timestamp: i64 = delivery
         .header("webhook-timestamp")
@@ -949,4 +969,22 @@ async fn refusals_and_transport_failures_have_their_own_codes() {
     )
     .await;
     unreachable.fails(4, "connect error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_beyond_the_clock_is_no_deadline() {
+    // Once a panic adding the timeout to the clock; now a plain "not found" from the provider.
+    run(
+        &[
+            "watch",
+            "--provider",
+            "memory",
+            "--timeout",
+            "1e19",
+            "env-404",
+        ],
+        &Env::new(),
+    )
+    .await
+    .fails(3, "env-404");
 }

@@ -13,20 +13,19 @@
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use http::Method;
 use http::header::AUTHORIZATION;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use secrecy::ExposeSecret;
 use serde::Serialize;
 use signing_core::{Error, ErrorKind, Result};
-use signing_http::{BaseUrl, Body, Repeat, Request, Token, TokenSource, Transport};
+use signing_http::{BaseUrl, Body, Repeat, Request, Token, TokenSource, Transport, request_token};
 use url::Url;
 
-use crate::wire::{AccountId, TokenResponse, UserAccount, UserInfo};
+use crate::wire::{AccountId, UserAccount, UserInfo};
 
 /// The grant type of the JWT grant.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -187,24 +186,7 @@ impl TokenSource for JwtGrant {
                 ("grant_type", JWT_BEARER),
                 ("assertion", assertion.as_str()),
             ]);
-            // A token request changes nothing: safe to repeat. It is sent once here; the call
-            // that needs the token repeats its whole attempt as that call allows.
-            let request = Request::new(
-                Method::POST,
-                "token request",
-                self.token_url.clone(),
-                Repeat::Safe,
-            )
-            .unauthenticated()
-            .body(form);
-            let fetched_at = Instant::now();
-            let answer = self.transport.send_once(&request).await?;
-            let response: TokenResponse = answer.json()?;
-            let token = answer.read(Token::bearer(
-                response.access_token.expose_secret(),
-                response.expires_in,
-                fetched_at,
-            ))?;
+            let token = request_token(&self.transport, &self.token_url, form).await?;
             if self.account.get().is_none() {
                 self.resolve_account(&token).await?;
             }

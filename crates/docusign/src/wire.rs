@@ -693,14 +693,6 @@ pub struct ErrorDetails {
 
 // ---- the auth host --------------------------------------------------------------------------
 
-/// The token endpoint's answer to a JWT grant.
-#[derive(Deserialize)]
-pub(crate) struct TokenResponse {
-    pub(crate) access_token: secrecy::SecretString,
-    #[serde(default, deserialize_with = "lenient::number")]
-    pub(crate) expires_in: Option<u64>,
-}
-
 /// `GET /oauth/userinfo`: the user and their accounts.
 #[derive(Debug, Deserialize)]
 pub(crate) struct UserInfo {

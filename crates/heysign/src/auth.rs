@@ -3,23 +3,13 @@
 //! one token is asked for.
 
 use std::fmt;
-use std::time::Instant;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use http::Method;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use signing_core::Result;
-use signing_http::{Body, Repeat, Request, Token, TokenSource, Transport};
+use signing_http::{Body, Token, TokenSource, Transport, request_token};
 use url::Url;
-
-/// The token endpoint's answer.
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: SecretString,
-    expires_in: Option<u64>,
-}
 
 /// Mints tokens with `grant_type=client_credentials`.
 pub(crate) struct ClientCredentials {
@@ -54,24 +44,7 @@ impl TokenSource for ClientCredentials {
                 ("client_secret", self.client_secret.expose_secret()),
                 ("grant_type", "client_credentials"),
             ]);
-            // A token request changes nothing: safe to repeat. It is sent once here; the call
-            // that needs the token repeats its whole attempt as that call allows.
-            let request = Request::new(
-                Method::POST,
-                "token request",
-                self.token_url.clone(),
-                Repeat::Safe,
-            )
-            .unauthenticated()
-            .body(form);
-            let fetched_at = Instant::now();
-            let answer = self.transport.send_once(&request).await?;
-            let token: TokenResponse = answer.json()?;
-            answer.read(Token::bearer(
-                token.access_token.expose_secret(),
-                token.expires_in,
-                fetched_at,
-            ))
+            request_token(&self.transport, &self.token_url, form).await
         }
         .boxed()
     }

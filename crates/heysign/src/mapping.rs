@@ -17,6 +17,15 @@ pub(crate) const ATTEMPT_KEY: &str = "signing.attempt";
 pub(crate) const SIGNER_NAME_KEY: &str = "signing.name";
 pub(crate) const SIGNER_ORGANIZATION_KEY: &str = "signing.organization";
 pub(crate) const SIGNER_TITLE_KEY: &str = "signing.title";
+/// The agreement metadata keys holding each signer's e-mail by position (`signing.signer.0`,
+/// ...): HeySign documents no field of a signee's answer but its id, so a read can fall back on
+/// what the send recorded in the agreement, whose metadata is documented.
+pub(crate) const SIGNER_EMAIL_KEY_PREFIX: &str = "signing.signer.";
+
+/// The agreement metadata key holding the e-mail of the signer at `position`.
+pub(crate) fn signer_email_key(position: usize) -> String {
+    format!("{SIGNER_EMAIL_KEY_PREFIX}{position}")
+}
 
 /// HeySign's agreement statuses, as the core's envelope statuses.
 pub(crate) fn envelope_status(status: &AgreementStatus) -> EnvelopeStatus {
@@ -40,14 +49,15 @@ pub(crate) fn signer_status(status: &SigneeStatus) -> SignerStatus {
     }
 }
 
-pub(crate) fn signer(mut signee: Signee) -> EnvelopeSigner {
-    // A signee whose answer says nothing of its status: the status is not documented.
-    let status = signee
-        .status
-        .as_ref()
-        .map_or_else(|| SignerStatus::Other(String::new()), signer_status);
-    let mut signer =
-        EnvelopeSigner::new(signee.attributes.email.clone().unwrap_or_default(), status);
+/// A signee as a signer. `completed` says the agreement is completed, which proves the signee
+/// signed when its answer says nothing of its status (a signee's status is not documented).
+pub(crate) fn signer(mut signee: Signee, completed: bool) -> EnvelopeSigner {
+    let status = match &signee.status {
+        Some(status) => signer_status(status),
+        None if completed => SignerStatus::Signed,
+        None => SignerStatus::Other(String::new()),
+    };
+    let mut signer = EnvelopeSigner::new("", status);
     signer.email = signee.attributes.email;
     signer.id = Some(SignerId::from(signee.id.into_string()));
     signer.name = signee.metadata.remove(SIGNER_NAME_KEY);
@@ -55,8 +65,12 @@ pub(crate) fn signer(mut signee: Signee) -> EnvelopeSigner {
     signer
 }
 
-/// An envelope from an agreement and its signees (put in creation order), moving their strings
-/// rather than copying them.
+/// An envelope from an agreement and its signees (put in the agreement's order), moving their
+/// strings rather than copying them.
+///
+/// Signees come in the order of the agreement's `signee_ids` (documented), those it does not
+/// list after them by creation time (not documented); a signee whose answer has no e-mail takes
+/// the one the send recorded for its position in the agreement's metadata.
 pub(crate) fn envelope(agreement: Agreement, mut signees: Vec<Signee>) -> Envelope {
     let Agreement {
         id,
@@ -64,6 +78,7 @@ pub(crate) fn envelope(agreement: Agreement, mut signees: Vec<Signee>) -> Envelo
         title,
         status,
         status_date,
+        signee_ids,
         mut metadata,
         raw,
         ..
@@ -79,8 +94,24 @@ pub(crate) fn envelope(agreement: Agreement, mut signees: Vec<Signee>) -> Envelo
     if status == AgreementStatus::Completed {
         envelope.completed_at = status_date;
     }
-    signees.sort_by_key(|s| s.created_date);
-    envelope.signers = signees.into_iter().map(signer).collect();
+    signees.sort_by_key(|s| {
+        let listed = signee_ids.iter().position(|id| *id == s.id);
+        (listed.unwrap_or(usize::MAX), s.created_date)
+    });
+    let completed = status == AgreementStatus::Completed;
+    envelope.signers = signees
+        .into_iter()
+        .enumerate()
+        .map(|(position, signee)| {
+            let mut signer = signer(signee, completed);
+            if signer.email.is_none()
+                && let Some(email) = metadata.get(&signer_email_key(position))
+            {
+                signer.email = Some(email.clone());
+            }
+            signer
+        })
+        .collect();
     envelope.reference = metadata.remove(REFERENCE_KEY);
     metadata.retain(|key, _| !key.starts_with(limits::RESERVED_METADATA_PREFIX));
     envelope.metadata = metadata;
@@ -130,7 +161,13 @@ pub(crate) fn event(webhook_id: &str, payload: &WebhookPayload, raw: RawJson) ->
         "agreement.created" => EventKind::Created,
         "agreement.published" => EventKind::Sent,
         "agreement.completed" => EventKind::Completed,
-        "agreement.updated" if data["status"] == "Cancelled" => EventKind::Cancelled,
+        "agreement.updated"
+            if data["status"].as_str().is_some_and(|status| {
+                AgreementStatus::from(status) == AgreementStatus::Cancelled
+            }) =>
+        {
+            EventKind::Cancelled
+        }
         "signee.signsession.created" => EventKind::SignerViewed,
         "signee.signsession.completed" => EventKind::SignerSigned,
         other => EventKind::Other(other.to_owned()),
@@ -229,11 +266,14 @@ mod tests {
             assert!(event.verified);
             assert!(event.occurred_at.is_some());
         }
-        let (cancelled, raw) = payload(
-            "agreement.updated",
-            &serde_json::json!({"id": "a-1", "status": "Cancelled"}),
-        );
-        assert_eq!(event("m", &cancelled, raw).kind, EventKind::Cancelled);
+        // The status is not documented: any casing of it counts.
+        for status in ["Cancelled", "CANCELLED", "cancelled"] {
+            let (cancelled, raw) = payload(
+                "agreement.updated",
+                &serde_json::json!({"id": "a-1", "status": status}),
+            );
+            assert_eq!(event("m", &cancelled, raw).kind, EventKind::Cancelled);
+        }
         let (signed, raw) = payload("signee.signsession.completed", &signee);
         let signer = event("m", &signed, raw).signer.unwrap();
         assert_eq!(signer.email.as_deref(), Some("ada@example.com"));

@@ -395,6 +395,12 @@ impl SigningProvider for HeySign {
         }
         let attempt = uuid::Uuid::new_v4().to_string();
         metadata.insert(ATTEMPT_KEY.to_owned(), attempt.clone());
+        for (position, signer) in request.signers().iter().enumerate() {
+            metadata.insert(
+                mapping::signer_email_key(position),
+                signer.email().to_owned(),
+            );
+        }
         let mut new = NewAgreement::new(issuer);
         new.title = Some(request.title().to_owned());
         new.documents = documents;
@@ -413,7 +419,13 @@ impl SigningProvider for HeySign {
         let id = EnvelopeId::new(draft.id.as_str());
         let cleanup = self.client.agreements().delete(&draft.id).await;
         match (outcome, cleanup) {
-            (Ok(twin), _) => Ok(twin),
+            (Ok(twin), Ok(())) => Ok(twin),
+            (Ok(twin), Err(cleanup)) => {
+                // The envelope the caller wanted exists; this draft is only a leftover, which
+                // no later send with the reference will pick up (drafts never count as sent).
+                tracing::warn!(agreement = %draft.id, error = %cleanup, "could not delete the draft of a send that gave way to its twin");
+                Ok(twin)
+            }
             (Err(err), Ok(())) => Err(err),
             (Err(err), Err(cleanup)) => {
                 tracing::warn!(agreement = %draft.id, error = %cleanup, "could not delete the draft of a failed send");

@@ -178,8 +178,9 @@ async fn send_speaks_the_documented_wire_format() {
     assert!(body.contains("Content-Type: application/pdf"), "{body}");
     assert!(body.contains("%PDF-1.7 nda"), "{body}");
 
-    // The agreement: documented field names, the document as Primary, the reference stored, and
-    // the send's own nonce, by which it finds its draft if the create's answer is lost.
+    // The agreement: documented field names, the document as Primary, the reference stored, the
+    // signers' e-mails by position (a signee's answer documents nothing but its id), and the
+    // send's own nonce, by which it finds its draft if the create's answer is lost.
     let mut create = json_body(&requests_to(&server, "POST", "/v1/agreements").await[0]);
     let attempt = create["metadata"]
         .as_object_mut()
@@ -197,7 +198,11 @@ async fn send_speaks_the_documented_wire_format() {
             "issuer": "Acme AB",
             "title": "NDA",
             "documents": [{"file_id": "8a0cfb4f-ddc9-436d-91bb-75133c583767", "type": "Primary"}],
-            "metadata": {"customer": "42", "signing.reference": "order-7"},
+            "metadata": {
+                "customer": "42",
+                "signing.reference": "order-7",
+                "signing.signer.0": "ada@example.com"
+            },
             "notifications": {"type": "Email"}
         })
     );

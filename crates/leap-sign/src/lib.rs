@@ -72,14 +72,17 @@
 //!
 //! LEAP's completion callback carries no signature. With
 //! [`LeapSignBuilder::with_callback`], `send` registers
-//! `{callback base}/v2/{nonce}/{expires}/{token}` per envelope (a fresh random nonce, an
-//! optional expiry, and a token that is an HMAC of both under the callback secret; see the
-//! `webhook` module's documentation). [`parse_webhook`](signing_core::SigningProvider::parse_webhook)
-//! takes the path as received (a query after it is ignored), checks the token in constant time
-//! and the expiry (on the clock of [`LeapSignBuilder::with_webhook_clock`]), reads the body,
-//! checks it names the project the URL was issued for, and confirms with "get process data"
-//! that the project is completed; only then does it report one verified `completed` event,
-//! with the id `leap-sign:completed:{projectId}`. A request with its own
+//! `{callback base}/v2/{nonce}/{expires}/{token}` per launch: a random nonce, an optional expiry
+//! ([`LeapSignBuilder::with_callback_lifetime`]) and an HMAC of both under the callback secret
+//! (earlier secrets still verify: [`LeapSignBuilder::with_previous_callback_secret`]). Once the
+//! launch names its project, the nonce is bound to it ([`CallbackBindings`]).
+//! [`parse_webhook`](signing_core::SigningProvider::parse_webhook) takes the path as received
+//! (a query after it is ignored), checks the token in constant time and the expiry (on the
+//! clock of [`LeapSignBuilder::with_webhook_clock`]), refuses a body naming another project than
+//! the URL was issued for, and confirms with "get process data" that the project is completed;
+//! only then does it report one verified `completed` event, with the id
+//! `leap-sign:completed:{projectId}`, the same in every redelivery: drop duplicates by it once
+//! handled. A request with its own
 //! [`callback_url`](signing_core::NewEnvelopeBuilder::callback_url) sends that URL as given;
 //! its callbacks then cannot be verified here.
 //!

@@ -282,12 +282,16 @@ pub(crate) fn to_envelope(data: ProcessData) -> Envelope {
         // The status is not documented: an answer without one says nothing of it.
         None => EnvelopeStatus::Other(String::new()),
     };
+    let completed = status == EnvelopeStatus::Completed;
     let mut envelope = Envelope::new(EnvelopeId::from(project_id), PROVIDER, status);
     envelope.title = name;
     let mut signers = workflow.signers;
     // Stable: signers without an order keep their place in the array.
     signers.sort_by_key(|signer| signer.order.unwrap_or(u32::MAX));
-    envelope.signers = signers.into_iter().map(to_signer).collect();
+    envelope.signers = signers
+        .into_iter()
+        .map(|signer| to_signer(signer, completed))
+        .collect();
     envelope.created_at = created_at;
     envelope.completed_at = completed_at;
     envelope.updated_at = cancelled_at.or(completed_at).or(created_at);
@@ -295,13 +299,17 @@ pub(crate) fn to_envelope(data: ProcessData) -> Envelope {
     envelope
 }
 
-fn to_signer(signer: WorkflowSigner) -> EnvelopeSigner {
+/// A workflow signer as a signer. `completed` says the project is completed, which proves the
+/// signer signed when nothing else says so (neither the signer's status nor `signed` is
+/// documented).
+fn to_signer(signer: WorkflowSigner, completed: bool) -> EnvelopeSigner {
     let status = match signer.status {
         Some(SignerTaskStatus::Waiting) => SignerStatus::Waiting,
         Some(SignerTaskStatus::Notified) => SignerStatus::Notified,
         Some(SignerTaskStatus::Signed) => SignerStatus::Signed,
         // A status this version does not know still says enough when `signed` is set.
         _ if signer.signed == Some(true) => SignerStatus::Signed,
+        None if completed && signer.signed.is_none() => SignerStatus::Signed,
         Some(other) => SignerStatus::Other(other.as_str().to_owned()),
         None => SignerStatus::Other(String::new()),
     };
@@ -366,6 +374,33 @@ mod tests {
                     .unwrap();
             assert_eq!(to_envelope(data).status, core);
         }
+    }
+
+    #[test]
+    fn a_completed_project_proves_its_signers_signed() {
+        let signers = |status: &str| {
+            let raw = json!({"projectId": "p", "status": status, "workflow": {"signers": [
+                {"email": "a@example.com"},
+                {"email": "b@example.com", "signed": false},
+            ]}});
+            to_envelope(ProcessData::from_json(raw.to_string()).unwrap())
+                .signers
+                .into_iter()
+                .map(|s| s.status)
+                .collect::<Vec<_>>()
+        };
+        // Nothing about a signer: completed says they signed; `signed: false` is believed.
+        assert_eq!(
+            signers("COMPLETED"),
+            [SignerStatus::Signed, SignerStatus::Other(String::new())]
+        );
+        assert_eq!(
+            signers("IN_PROGRESS"),
+            [
+                SignerStatus::Other(String::new()),
+                SignerStatus::Other(String::new())
+            ]
+        );
     }
 
     #[test]

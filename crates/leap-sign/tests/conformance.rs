@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use leap_sign::LeapSign;
 use signing_core::{EnvelopeId, Error, Result, SigningProvider, WebhookRequest};
 use signing_testkit::conformance::{Harness, run_all};
+use signing_testkit::emulator::AnswerMode;
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
 use signing_testkit::memory::SignerAction;
 use support::Receiver;
@@ -105,4 +106,18 @@ async fn leap_sign_passes_the_conformance_suite() {
 async fn leap_sign_passes_as_a_dyn_signing_provider() {
     let harness = LeapHarness::<dyn SigningProvider>::start(|leap| Box::new(leap)).await;
     assert_report(&run_all(&harness).await);
+}
+
+/// The suite again with answers that disagree with the project's assumptions: only the
+/// documented fields, then a few seeded variants of what the documents leave open.
+#[tokio::test]
+async fn leap_sign_passes_the_conformance_suite_in_every_answer_mode() {
+    let modes = [AnswerMode::DocumentedOnly]
+        .into_iter()
+        .chain((0..3).map(|seed| AnswerMode::Variant { seed }));
+    for mode in modes {
+        let harness = LeapHarness::start(Box::new).await;
+        harness.emu.set_answer_mode(mode);
+        assert_report(&run_all(&harness).await);
+    }
 }

@@ -127,16 +127,18 @@ pub enum WebhookError {
 }
 
 /// The entries of a list of secrets as configuration holds it (an environment variable, a
-/// config value): separated by spaces or commas, so several can be active during a rotation.
+/// config value, a file): separated by whitespace or commas, so several can be active during a
+/// rotation.
 ///
 /// ```
 /// use signing_core::webhook::secret_list;
 ///
-/// let listed: Vec<&str> = secret_list(" whsec_a, whsec_b whsec_c,,").collect();
-/// assert_eq!(listed, ["whsec_a", "whsec_b", "whsec_c"]);
+/// let listed: Vec<&str> = secret_list(" whsec_a, whsec_b whsec_c,,\nwhsec_d\r\n").collect();
+/// assert_eq!(listed, ["whsec_a", "whsec_b", "whsec_c", "whsec_d"]);
 /// ```
 pub fn secret_list(text: &str) -> impl Iterator<Item = &str> {
-    text.split([' ', ',']).filter(|entry| !entry.is_empty())
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|entry| !entry.is_empty())
 }
 
 /// A Standard Webhooks signing key. `Debug` never shows it.

@@ -15,6 +15,7 @@
 //! | capped and streamed body reads | [`Answer`], [`StreamedAnswer`] |
 //! | a bounded page walker (page limit, repeated-page guard) | [`paging`] |
 //! | an OAuth-style token cache (single flight, shared failures, checked lifetimes) | [`TokenCache`] |
+//! | one exchange with an OAuth 2.0 token endpoint | [`request_token`] |
 //! | status-to-error mapping with a hook for each provider's error body | [`ErrorMapper`] |
 //! | reading what the documents leave open (times, numbers, booleans in any usual form) | [`lenient`] |
 //! | tracing spans, with credentials marked sensitive | [`Transport`] |
@@ -48,6 +49,7 @@ mod base_url;
 mod body;
 mod errors;
 pub mod lenient;
+mod oauth;
 pub mod paging;
 mod repeat;
 mod request;
@@ -65,6 +67,7 @@ pub use errors::{
     DefaultErrors, ErrorAnswer, ErrorMapper, OAuthErrorBody, OAuthErrors, clean_message,
     fallback_message,
 };
+pub use oauth::request_token;
 pub use repeat::Repeat;
 pub use request::Request;
 pub use settings::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, HttpSettings};

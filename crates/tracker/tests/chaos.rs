@@ -850,6 +850,9 @@ async fn two_instances_handle_every_transition_exactly_once_through_chaos() {
         "  time: sent {sent_after:.1?}, b killed {killed_after:.1?}, signed {signed_after:.1?}, settled {settled_after:.1?}, total {elapsed:.1?}"
     );
     println!("{report}");
+    // Kept where CI prints it after the test run, which captures test output.
+    let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("chaos-report.txt");
+    std::fs::write(&kept, &report).expect("the report is written");
 
     relay.abort();
     a.kill();

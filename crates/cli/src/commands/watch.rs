@@ -31,7 +31,8 @@ pub(crate) async fn follow(
     known: Option<&Envelope>,
     out: Output,
 ) -> Result<(), CliError> {
-    let deadline = timeout.map(|t| Instant::now() + t);
+    // A timeout beyond what the clock can represent is no deadline at all.
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let mut updates = provider.watch(id, WatchOptions::every(interval));
     let progress = out.progress(format!("waiting for {id} to be signed"));
     let mut last = known.cloned();

@@ -16,7 +16,13 @@ use crate::output::{self, Output};
 
 /// Verifies the captured request and prints what it established.
 pub(crate) fn verify(args: &VerifyArgs, out: Output) -> Result<(), CliError> {
-    let verifier = verifier(&args.secret)?.tolerance(Duration::from_secs(args.tolerance));
+    let mut secrets = args.secret.clone();
+    for path in &args.secret_file {
+        secrets.push(std::fs::read_to_string(path).map_err(|e| {
+            CliError::input(format!("cannot read --secret-file `{}`: {e}", shown(path)))
+        })?);
+    }
+    let verifier = verifier(&secrets)?.tolerance(Duration::from_secs(args.tolerance));
     let raw = read_capture(&args.request)?;
     let capture = parse_capture(&raw).map_err(|reason| {
         CliError::input(format!(
@@ -60,8 +66,8 @@ pub(crate) fn verify(args: &VerifyArgs, out: Output) -> Result<(), CliError> {
     output::print(&text)
 }
 
-/// A verifier accepting any of the secrets; one `--secret` may hold several, separated by
-/// spaces or commas, as `HEYSIGN_WEBHOOK_SECRET` does.
+/// A verifier accepting any of the secrets; one `--secret` (or file) may hold several,
+/// separated by whitespace or commas, as `HEYSIGN_WEBHOOK_SECRET` does.
 fn verifier(given: &[String]) -> Result<WebhookVerifier, CliError> {
     let secrets = given
         .iter()
