@@ -18,7 +18,7 @@
 //!
 //! The crates whose types the API uses are re-exported, so this is the only dependency to
 //! declare: [`http`], [`bytes`], [`time`], [`futures`] (`futures-util`), [`serde_json`],
-//! [`url`] and the [`async_trait`] attribute.
+//! [`url`] and the [`async_trait`](macro@async_trait) attribute.
 //!
 //! # Choosing a provider by configuration
 //!
