@@ -14,10 +14,11 @@ use axum::body::Body;
 use heysign::HeySign;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
-use leap_sign::LeapSign;
+use leap_sign::{LeapSign, LeapSignBuilder};
 use signing_core::progress::Milestone;
 use signing_core::{
-    Document, EnvelopeId, NewEnvelope, Party, RetryPolicy, Signer, SigningOrder, SigningProvider,
+    Document, EnvelopeId, InMemoryReplayGuard, NewEnvelope, Party, RetryPolicy, Signer,
+    SigningOrder, SigningProvider,
 };
 use signing_testkit::emulator::heysign::HeySignEmulator;
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
@@ -198,8 +199,12 @@ fn heysign(emulator: &HeySignEmulator, secret: &str) -> HeySign {
         .unwrap()
 }
 
-/// LEAP Sign with its default in-memory replay guard, as an application gets it.
+/// LEAP Sign as an application gets it: callbacks bound in this process, no replay guard.
 fn leap(emulator: &LeapSignEmulator, callback_base: &str) -> LeapSign {
+    leap_builder(emulator, callback_base).build().unwrap()
+}
+
+fn leap_builder(emulator: &LeapSignEmulator, callback_base: &str) -> LeapSignBuilder {
     LeapSign::builder()
         .with_base_url(emulator.base_url())
         .with_api_key(emulator.api_key().to_owned())
@@ -207,8 +212,6 @@ fn leap(emulator: &LeapSignEmulator, callback_base: &str) -> LeapSign {
         .allow_insecure_loopback_callback(true)
         .with_default_owner(Party::new("Olga Owner", "olga@example.com"))
         .with_retry(fast_retry())
-        .build()
-        .unwrap()
 }
 
 fn request(signers: usize, order: SigningOrder) -> NewEnvelope {
@@ -409,9 +412,12 @@ async fn a_leap_callback_refused_as_a_replay_after_a_failed_write_is_not_lost() 
     let store = Arc::new(FlakyStore::default());
     let calls = Calls::default();
     let (listener, base) = listener().await;
-    // The adapter keeps its default in-memory replay guard, which marks a callback seen as soon
-    // as it is confirmed, before the tracker has recorded anything.
-    let lp = leap(&emulator, &format!("{base}/webhooks/leap-sign"));
+    // The adapter is given an in-memory replay guard (opt-in), which marks a callback seen as
+    // soon as it is confirmed, before the tracker has recorded anything.
+    let lp = leap_builder(&emulator, &format!("{base}/webhooks/leap-sign"))
+        .with_replay_guard(Arc::new(InMemoryReplayGuard::new()))
+        .build()
+        .unwrap();
     let tracker = tuned(Tracker::builder())
         .shared_store(store.clone())
         .provider(Arc::new(lp.clone()))
