@@ -21,16 +21,17 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use heysign::HeySign;
-use leap_sign::LeapSign;
+use leap_sign::{CallbackBindings, InMemoryCallbackBindings, LeapSign};
 use signing_core::progress::Progress;
 use signing_core::{
-    Document, EnvelopeId, EnvelopeStatus, NewEnvelope, Party, RetryPolicy, Signer, SigningProvider,
+    Document, EnvelopeId, EnvelopeStatus, InMemoryReplayGuard, NewEnvelope, Party, RetryPolicy,
+    Signer, SigningProvider,
 };
 use signing_testkit::emulator::Fault;
 use signing_testkit::emulator::heysign::{HeySignEmulator, Route as HsRoute};
 use signing_testkit::emulator::leap_sign::{LeapSignEmulator, Route as LeapRoute};
 use signing_tracker::store::PostgresStore;
-use signing_tracker::{Handler, HandlerError, NoReplayGuard, Tracker, Transition};
+use signing_tracker::{Handler, HandlerError, Tracker, Transition};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Row as _};
 use tokio::sync::mpsc;
@@ -151,6 +152,7 @@ struct Setup {
     heysign_secret: String,
     leap_url: String,
     leap_key: String,
+    leap_bindings: Arc<InMemoryCallbackBindings>,
     callback_base: String,
     seed: u64,
 }
@@ -173,16 +175,20 @@ impl Setup {
             .with_base_url(&self.leap_url)
             .with_api_key(self.leap_key.clone())
             .with_callback(&self.callback_base, CALLBACK_SECRET)
+            // One store of callback bindings for every instance, as the adapter asks of an
+            // application with several: a callback may reach an instance other than the one
+            // that launched its project, or one started after it.
+            .with_callback_bindings(Arc::clone(&self.leap_bindings) as Arc<dyn CallbackBindings>)
             .allow_insecure_loopback_callback(true)
             .with_default_owner(Party::new("Olga Owner", "olga@example.com"))
             .with_retry(retry())
             .with_timeout(Duration::from_secs(5));
-        // Instance `a` keeps the adapter's default in-memory replay guard, the others use the
-        // store's deduplication only: the outcome must be the same.
+        // Instance `a` gives the adapter an in-memory replay guard of its own (opt-in), the
+        // others rely on the store's deduplication only: the outcome must be the same.
         if own_guard {
-            builder
+            builder.with_replay_guard(Arc::new(InMemoryReplayGuard::new()))
         } else {
-            builder.with_replay_guard(Arc::new(NoReplayGuard))
+            builder
         }
         .build()
         .unwrap()
@@ -554,6 +560,7 @@ async fn two_instances_handle_every_transition_exactly_once_through_chaos() {
         heysign_secret: secret,
         leap_url: leap_emulator.base_url(),
         leap_key: leap_emulator.api_key().to_owned(),
+        leap_bindings: Arc::new(InMemoryCallbackBindings::new()),
         callback_base: format!("{receiver_url}/leap-sign"),
         seed,
     });
