@@ -334,6 +334,7 @@ async fn send_with_reference(
                 let why = match (err.kind(), err.status()) {
                     (ErrorKind::OutcomeUnknown { .. }, _) => "outcome unknown".to_owned(),
                     (ErrorKind::RateLimited { .. }, _) => "rate limited".to_owned(),
+                    (ErrorKind::Transport { .. }, _) => "connection lost".to_owned(),
                     (_, Some(status)) => format!("{status}"),
                     _ => err.to_string(),
                 };
