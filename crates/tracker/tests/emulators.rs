@@ -965,3 +965,55 @@ async fn docusign_envelopes_are_read_no_sooner_than_its_polling_interval() {
     assert_eq!(calls.of(&waiting.id), ["sent"]);
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_docusign_envelope_read_too_soon_waits_alone() {
+    let emulator = DocuSignEmulator::start().await;
+    let rule = Duration::from_secs(15 * 60);
+    emulator.enforce_polling_limit(rule);
+    let ds = docusign(&emulator);
+    let store = Arc::new(MemoryStore::new());
+    let calls = Calls::default();
+    let tracker = tuned(Tracker::builder())
+        .shared_store(store.clone())
+        .provider(Arc::new(ds.clone()))
+        .handler(calls.handler())
+        .tick(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    let running = tracker.start();
+    let read_elsewhere = ds.send(&request(1, SigningOrder::Parallel)).await.unwrap();
+    let other = ds.send(&request(1, SigningOrder::Parallel)).await.unwrap();
+    tracker.track(&read_elsewhere).await.unwrap();
+    tracker.track(&other).await.unwrap();
+    emulator.sign_all(other.id.as_str()).unwrap();
+    // The application reads one envelope itself: DocuSign's window for it starts now.
+    ds.get(&read_elsewhere.id).await.unwrap();
+
+    // Its read falls due first and is refused; the other's, due a moment later, goes on.
+    let now = OffsetDateTime::now_utc();
+    for (id, due) in [
+        (&read_elsewhere.id, now),
+        (&other.id, now + time::Duration::milliseconds(300)),
+    ] {
+        store
+            .reschedule_poll(&EnvelopeKey::new("docusign", id.clone()), due, None)
+            .await
+            .unwrap();
+    }
+    eventually(
+        "the other envelope read and its transitions handled",
+        || calls.of(&other.id) == expected(1),
+    )
+    .await;
+    let metrics = tracker.metrics();
+    assert_eq!(metrics.rate_limited, 1, "{metrics:?}");
+    // The refused envelope waits DocuSign's interval before its next read.
+    let record = tracker
+        .envelope("docusign", &read_elsewhere.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(record.poll_due_at - OffsetDateTime::now_utc() >= rule - time::Duration::seconds(5));
+    running.shutdown().await;
+}
