@@ -6,8 +6,9 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
-use signing_core::{Error, ErrorKind};
+use signing_core::{Error, ErrorKind, RateLimitScope};
 use signing_http::{ErrorAnswer, ErrorMapper, OAuthErrorBody, OAuthErrors, clean_message};
 use url::Url;
 
@@ -15,6 +16,12 @@ use crate::wire::ErrorDetails;
 
 /// The provider name used in errors, envelopes and events.
 pub const PROVIDER: &str = "docusign";
+
+/// DocuSign's refusal of a GET of one envelope within [`POLLING_INTERVAL`] of the last one.
+const ENVELOPE_POLLING_LIMIT: &str = "HOURLY_ENVELOPE_POLLING_LIMIT_EXCEEDED";
+
+/// How often DocuSign lets an application read one envelope: once every 15 minutes.
+pub(crate) const POLLING_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
 /// The DocuSign error codes that mean "slow down", compared without regard to case: the hourly
 /// and burst API limits, and the polling and update limits per envelope. DocuSign answers them
@@ -136,6 +143,15 @@ impl ErrorMapper for DocuSignErrors {
         };
         let message = || api.to_string();
         let upper = api.code.to_ascii_uppercase();
+        if upper == ENVELOPE_POLLING_LIMIT {
+            // One envelope was read too soon: only reads of that envelope must wait, for the
+            // polling interval, not the account's hourly reset the headers announce.
+            return Error::new(ErrorKind::RateLimited {
+                retry_after: Some(POLLING_INTERVAL),
+            })
+            .with_rate_limit_scope(RateLimitScope::Resource)
+            .with_source(api);
+        }
         let kind = if is_rate_limit(&upper) {
             Some(ErrorKind::RateLimited {
                 retry_after: answer.rate_limit_reset().or(answer.retry_after),
@@ -346,7 +362,6 @@ mod tests {
         for code in [
             "HOURLY_APIINVOCATION_LIMIT_EXCEEDED",
             "BURST_APIINVOCATION_LIMIT_EXCEEDED",
-            "Hourly_Envelope_Polling_Limit_Exceeded",
             "Burst_Envelope_Polling_Limit_Exceeded",
             "Hourly_APIInvocation_Envelope_Limit_Exceeded",
         ] {
@@ -357,7 +372,21 @@ mod tests {
                 "{code}: {err:?}"
             );
             assert!(err.is_retryable());
+            assert_eq!(err.rate_limit_scope(), Some(RateLimitScope::Account));
         }
+        // One envelope read too soon: that envelope waits its polling interval, in any casing,
+        // whatever the account's reset says.
+        let err = map(
+            400,
+            &headers,
+            &body("Hourly_Envelope_Polling_Limit_Exceeded"),
+        );
+        assert!(
+            matches!(err.kind(), ErrorKind::RateLimited { retry_after: Some(after) }
+                if *after == POLLING_INTERVAL),
+            "{err:?}"
+        );
+        assert_eq!(err.rate_limit_scope(), Some(RateLimitScope::Resource));
         let err = map(
             400,
             &HeaderMap::new(),

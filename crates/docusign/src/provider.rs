@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 use crate::client::{DocuSignClient, ListEnvelopes, next_position};
-use crate::error::PROVIDER;
+use crate::error::{POLLING_INTERVAL, PROVIDER};
 use crate::mapping::{self, REFERENCE_FIELD};
 use crate::webhook::ConnectWebhooks;
 use crate::wire::{
@@ -27,7 +27,7 @@ pub const MAX_DOCUMENT_SIZE: u64 = 25 * 1024 * 1024;
 
 /// DocuSign's polling rule: one read of an envelope resource every 15 minutes. `watch` never
 /// polls faster; use Connect (a callback URL) to learn about changes sooner.
-pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(15 * 60);
+pub const MIN_POLL_INTERVAL: Duration = POLLING_INTERVAL;
 
 /// The reason `cancel` gives DocuSign when it voids an envelope (the recipients see it).
 pub const VOID_REASON: &str = "Cancelled by the sender.";

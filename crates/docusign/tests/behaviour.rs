@@ -10,8 +10,9 @@ use docusign::{ConsentRequired, DocuSignBuilder, EnvelopeDefinition, NewDocument
 use futures_util::StreamExt;
 use signing_core::webhook::WebhookError;
 use signing_core::{
-    Document, EnvelopeId, EnvelopeStatus, ErrorKind, EventKind, NewEnvelope, RetryPolicy, Signer,
-    SignerStatus, SigningOrder, SigningProvider, SigningProviderExt, WatchOptions, WebhookRequest,
+    Document, EnvelopeId, EnvelopeStatus, ErrorKind, EventKind, NewEnvelope, RateLimitScope,
+    RetryPolicy, Signer, SignerStatus, SigningOrder, SigningProvider, SigningProviderExt,
+    WatchOptions, WebhookRequest,
 };
 use signing_testkit::emulator::Fault;
 use signing_testkit::emulator::docusign::{DocuSignEmulator, Route};
@@ -279,6 +280,9 @@ async fn the_polling_rule_is_declared_refused_as_a_rate_limit_and_respected_by_w
         docusign::ApiError::of(&err).unwrap().code(),
         "Hourly_Envelope_Polling_Limit_Exceeded"
     );
+    // Only this envelope must wait, for the polling interval, not the account's hourly reset.
+    assert_eq!(err.rate_limit_scope(), Some(RateLimitScope::Resource));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(15 * 60)));
 
     // `watch` asked to poll every 10 ms reads once, then waits the 15 minutes.
     h.emulator.lift_polling_limit();

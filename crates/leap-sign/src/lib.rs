@@ -121,6 +121,7 @@ pub use error::PROVIDER;
 pub use provider::LeapSign;
 pub use webhook::{CallbackBindings, InMemoryCallbackBindings};
 pub use wire::{
-    CallbackBody, DocumentInfo, LaunchDocument, LaunchRequest, PROJECT_ID_FIELDS, Person,
-    ProcessData, ProjectId, ProjectStatus, SignerTaskStatus, Workflow, WorkflowSigner,
+    CallbackBody, DocumentInfo, LaunchDocument, LaunchRequest, PROJECT_ID_FIELDS,
+    PROJECT_STATUS_FIELDS, Person, ProcessData, ProjectId, ProjectStatus, SignerTaskStatus,
+    Workflow, WorkflowSigner,
 };

@@ -304,6 +304,11 @@ pub const PROJECT_ID_FIELDS: [&str; 5] = [
     "project.id",
 ];
 
+/// Where an answer may carry a project's status, in the order looked at. Like every field of the
+/// process data it is undocumented, yet without it no answer says whether a project is signed:
+/// it is looked for in these places, kept in this one list.
+pub const PROJECT_STATUS_FIELDS: [&str; 3] = ["status", "state", "projectStatus"];
+
 /// A signing process as "get process data" and launch-new return it.
 ///
 /// The structure is not published; the field names are the project's assumption, read
@@ -319,7 +324,8 @@ pub struct ProcessData {
     pub project_id: ProjectId,
     /// `name`.
     pub name: Option<String>,
-    /// `status`; `None` when absent or not a string.
+    /// The status (`status`, or another of [`PROJECT_STATUS_FIELDS`]); `None` when none is
+    /// there as a string.
     pub status: Option<ProjectStatus>,
     /// `createdThroughSignApi`: only such projects can be cancelled through the API.
     pub created_through_sign_api: Option<bool>,
@@ -357,6 +363,10 @@ struct WireProcessData {
     name: Option<String>,
     #[serde(default, deserialize_with = "lenient::named")]
     status: Option<ProjectStatus>,
+    #[serde(default, deserialize_with = "lenient::named")]
+    state: Option<ProjectStatus>,
+    #[serde(default, deserialize_with = "lenient::named")]
+    project_status: Option<ProjectStatus>,
     #[serde(default, deserialize_with = "lenient::boolean")]
     created_through_sign_api: Option<bool>,
     #[serde(default, deserialize_with = "lenient::object")]
@@ -426,7 +436,8 @@ impl TryFrom<WireProcessData> for ProcessData {
         Ok(Self {
             project_id,
             name: wire.name,
-            status: wire.status,
+            // In the order of PROJECT_STATUS_FIELDS.
+            status: wire.status.or(wire.state).or(wire.project_status),
             created_through_sign_api: wire.created_through_sign_api,
             project_owner: wire.project_owner,
             ordered_signers: wire.ordered_signers,
@@ -670,6 +681,21 @@ mod tests {
         assert_eq!(data.raw(), &raw);
         assert!(ProcessData::from_json(json!({"status": "IN_PROGRESS"}).to_string()).is_err());
         assert!(ProcessData::from_json("{\"projectId\": \"p-1\"").is_err());
+    }
+
+    #[test]
+    fn the_status_is_found_in_each_of_its_places() {
+        for place in PROJECT_STATUS_FIELDS {
+            let answer = json!({"projectId": "p-1", place: "inProgress"});
+            let data = ProcessData::from_json(answer.to_string()).unwrap();
+            assert_eq!(data.status, Some(ProjectStatus::InProgress), "{place}");
+        }
+        // The first place holding a string wins.
+        let answer = json!({"projectId": "p-1", "status": 3, "state": "COMPLETED"});
+        let data = ProcessData::from_json(answer.to_string()).unwrap();
+        assert_eq!(data.status, Some(ProjectStatus::Completed));
+        let data = ProcessData::from_json(json!({"projectId": "p-1"}).to_string()).unwrap();
+        assert_eq!(data.status, None);
     }
 
     #[test]

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use leap_sign::LeapSign;
 use signing_core::{EnvelopeId, Error, Result, SigningProvider, WebhookRequest};
 use signing_testkit::conformance::{Harness, run_all};
-use signing_testkit::emulator::AnswerMode;
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
+use signing_testkit::emulator::{AnswerMode, Variation, VariationKind};
 use signing_testkit::memory::SignerAction;
 use support::Receiver;
 
@@ -20,6 +20,7 @@ struct LeapHarness<P: ?Sized> {
     emu: LeapSignEmulator,
     receiver: Receiver,
     provider: Box<P>,
+    reads_signers: bool,
 }
 
 impl<P: SigningProvider + ?Sized> LeapHarness<P> {
@@ -37,6 +38,7 @@ impl<P: SigningProvider + ?Sized> LeapHarness<P> {
             emu,
             receiver,
             provider: wrap(provider),
+            reads_signers: true,
         }
     }
 }
@@ -47,6 +49,10 @@ impl<P: SigningProvider + ?Sized> Harness for LeapHarness<P> {
 
     fn provider(&self) -> &P {
         &self.provider
+    }
+
+    fn reads_signers(&self) -> bool {
+        self.reads_signers
     }
 
     async fn act(&self, id: &EnvelopeId, email: &str, action: SignerAction) -> Result<()> {
@@ -109,15 +115,52 @@ async fn leap_sign_passes_as_a_dyn_signing_provider() {
 }
 
 /// The suite again with answers that disagree with the project's assumptions: only the
-/// documented fields, then a few seeded variants of what the documents leave open.
+/// documented fields, then seeded variants of what the documents leave open: two as they come,
+/// and the first that keeps the signer list readable, so each signer is checked by name too.
 #[tokio::test]
 async fn leap_sign_passes_the_conformance_suite_in_every_answer_mode() {
-    let modes = [AnswerMode::DocumentedOnly]
-        .into_iter()
-        .chain((0..3).map(|seed| AnswerMode::Variant { seed }));
+    let probe = LeapSignEmulator::start().await;
+    let readable = (2..1_000)
+        .find(|seed| {
+            probe.set_answer_mode(AnswerMode::Variant { seed: *seed });
+            workflow_intact(&probe.variations())
+        })
+        .expect("a variant keeps the signer list");
+    let modes = [
+        AnswerMode::DocumentedOnly,
+        AnswerMode::Variant { seed: 0 },
+        AnswerMode::Variant { seed: 1 },
+        AnswerMode::Variant { seed: readable },
+    ];
     for mode in modes {
-        let harness = LeapHarness::start(Box::new).await;
+        let mut harness = LeapHarness::start(Box::new).await;
         harness.emu.set_answer_mode(mode);
+        harness.reads_signers = workflow_intact(&harness.emu.variations());
+        assert_eq!(
+            harness.reads_signers,
+            mode == AnswerMode::Variant { seed: readable },
+            "{mode:?}"
+        );
         assert_report(&run_all(&harness).await);
     }
+}
+
+/// Whether a variant leaves the undocumented signer list as the adapter reads it: none of the
+/// fields that name a signer and say whether they signed moved, left out or null (extra fields,
+/// recased statuses and other formats are read).
+fn workflow_intact(variations: &[Variation]) -> bool {
+    const READ: [&str; 5] = [
+        "workflow",
+        "workflow.signers",
+        "workflow.signers[].email",
+        "workflow.signers[].status",
+        "workflow.signers[].signed",
+    ];
+    !variations.iter().any(|variation| {
+        let dropped = matches!(
+            variation.kind,
+            VariationKind::RenamedField | VariationKind::MissingField | VariationKind::NullField
+        );
+        dropped && variation.object == "process data" && READ.contains(&variation.field.as_str())
+    })
 }

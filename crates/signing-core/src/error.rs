@@ -179,6 +179,28 @@ pub struct Error {
     inner: Box<Inner>,
 }
 
+/// What a [`RateLimited`](ErrorKind::RateLimited) refusal holds back.
+///
+/// ```
+/// use std::time::Duration;
+/// use signing_core::{Error, ErrorKind, RateLimitScope};
+///
+/// let limited = Error::new(ErrorKind::RateLimited { retry_after: Some(Duration::from_secs(900)) })
+///     .with_rate_limit_scope(RateLimitScope::Resource);
+/// assert_eq!(limited.rate_limit_scope(), Some(RateLimitScope::Resource));
+/// assert_eq!(Error::invalid_state("draft").rate_limit_scope(), None);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RateLimitScope {
+    /// Every call with the same credentials must wait: an account's hourly or burst limit.
+    #[default]
+    Account,
+    /// Only calls about the resource the refused call was about must wait, such as reads of
+    /// one envelope under DocuSign's polling rule; other calls may go on.
+    Resource,
+}
+
 #[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
@@ -186,6 +208,7 @@ struct Inner {
     status: Option<u16>,
     orphaned: Option<EnvelopeId>,
     retry_after: Option<Duration>,
+    rate_limit_scope: RateLimitScope,
     source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
 }
 
@@ -203,6 +226,7 @@ impl Error {
                 status,
                 orphaned: None,
                 retry_after: None,
+                rate_limit_scope: RateLimitScope::Account,
                 source: None,
             }),
         }
@@ -376,6 +400,21 @@ impl Error {
         }
     }
 
+    /// What a rate limit holds back: `None` unless the error is
+    /// [`RateLimited`](ErrorKind::RateLimited), then [`RateLimitScope::Account`] unless the
+    /// provider said it concerns one resource only.
+    pub fn rate_limit_scope(&self) -> Option<RateLimitScope> {
+        matches!(self.inner.kind, ErrorKind::RateLimited { .. })
+            .then_some(self.inner.rate_limit_scope)
+    }
+
+    /// Says what a rate limit holds back (see [`rate_limit_scope`](Self::rate_limit_scope)).
+    #[must_use]
+    pub fn with_rate_limit_scope(mut self, scope: RateLimitScope) -> Self {
+        self.inner.rate_limit_scope = scope;
+        self
+    }
+
     /// Whether repeating the same request later may succeed and is safe: rate limits, timeouts
     /// and connection failures, and provider-side (5xx) failures.
     ///
@@ -432,6 +471,11 @@ impl fmt::Debug for Error {
         }
         if let Some(orphaned) = &self.inner.orphaned {
             s.field("orphaned", orphaned);
+        }
+        if let Some(scope) = self.rate_limit_scope()
+            && scope != RateLimitScope::Account
+        {
+            s.field("rate_limit_scope", &scope);
         }
         if let Some(source) = &self.inner.source {
             s.field("source", source);

@@ -73,7 +73,7 @@ pub mod webhook;
 pub use capabilities::{Capabilities, Operation};
 pub use document::{Document, DocumentFormat};
 pub use envelope::{Envelope, EnvelopeSigner};
-pub use error::{BoxError, Error, ErrorKind, Result, TransportKind};
+pub use error::{BoxError, Error, ErrorKind, RateLimitScope, Result, TransportKind};
 pub use event::{Event, SignerRef};
 pub use ext::{SigningProviderExt, WatchOptions};
 pub use id::{EnvelopeId, EventId, SignerId};

@@ -12,7 +12,9 @@ use answer_modes::{Checker, UNTYPED_KINDS, at, kept_fields, keys, mode_table, sk
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use signing_testkit::emulator::leap_sign::{LeapSignEmulator, PROJECT_ID_FIELDS};
+use signing_testkit::emulator::leap_sign::{
+    LeapSignEmulator, PROJECT_ID_FIELDS, PROJECT_STATUS_FIELDS,
+};
 use signing_testkit::emulator::{AnswerMode, VariationKind};
 
 const LAUNCH_NEW: &str = "/api/v1/external/sign-only-api/projects/launch-new";
@@ -204,13 +206,22 @@ async fn assumed_answers_are_todays_byte_for_byte() {
 }
 
 #[tokio::test]
-async fn documented_only_sends_the_project_id_alone() {
+async fn documented_only_sends_the_project_id_and_its_status_alone() {
     let table = mode_table("## LEAP Sign");
     let run = run(AnswerMode::DocumentedOnly).await;
     let kept = kept_fields(&table, "process data");
-    assert_eq!(kept, BTreeSet::from(["projectId".to_owned()]));
-    assert_eq!(run.launched, json!({"projectId": run.id}));
-    assert_eq!(run.read, json!({"projectId": run.id}));
+    assert_eq!(
+        kept,
+        BTreeSet::from(["projectId".to_owned(), "status".to_owned()])
+    );
+    assert_eq!(
+        run.launched,
+        json!({"projectId": run.id, "status": "IN_PROGRESS"})
+    );
+    assert_eq!(
+        run.read,
+        json!({"projectId": run.id, "status": "IN_PROGRESS"})
+    );
     assert_eq!(keys(&run.launched), kept);
     assert_eq!(keys(&run.callback), kept_fields(&table, "callback body"));
     assert_eq!(run.callback, json!({"projectId": run.id}));
@@ -236,6 +247,7 @@ async fn documented_only_sends_the_project_id_alone() {
         .collect();
     let mut undocumented = keys(&run.read_assumed);
     undocumented.remove("projectId");
+    undocumented.remove("status");
     assert_eq!(left_out, undocumented);
     let mut checker = Checker::default();
     checker.check(
@@ -282,7 +294,7 @@ async fn the_mode_can_change_at_run_time() {
     assert_eq!(emu.answer_mode(), AnswerMode::DocumentedOnly);
     assert_eq!(
         parse(&process_data_raw(&emu, &id).await),
-        json!({"projectId": id})
+        json!({"projectId": id, "status": "IN_PROGRESS"})
     );
 
     let seed = (0..64)
@@ -361,6 +373,7 @@ async fn variants_are_fixed_by_their_seed_and_differ_across_seeds() {
 async fn variants_keep_the_project_id_findable_and_report_every_change() {
     let mut checker = Checker::default();
     let mut places: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut status_places: BTreeSet<&str> = BTreeSet::new();
     for seed in 0..48 {
         let run = run(AnswerMode::Variant { seed }).await;
         let variations = run.emu.variations();
@@ -368,6 +381,15 @@ async fn variants_keep_the_project_id_findable_and_report_every_change() {
             let found = id_places(answer, &run.id);
             assert_eq!(found.len(), 1, "seed {seed}: {answer}");
             *places.entry(found[0]).or_default() += 1;
+        }
+        // The status is always there, in one of its places, as a string.
+        for answer in [&run.launched, &run.read] {
+            let found: Vec<&str> = PROJECT_STATUS_FIELDS
+                .into_iter()
+                .filter(|place| answer[*place].is_string())
+                .collect();
+            assert_eq!(found.len(), 1, "seed {seed}: {answer}");
+            status_places.insert(found[0]);
         }
         let assumed_callback = json!({"projectId": run.id, "status": "COMPLETED"});
         checker.check(
@@ -398,6 +420,7 @@ async fn variants_keep_the_project_id_findable_and_report_every_change() {
         PROJECT_ID_FIELDS.into_iter().collect(),
         "{places:?}"
     );
+    assert_eq!(status_places, PROJECT_STATUS_FIELDS.into_iter().collect());
     checker.assert_kinds_seen(&UNTYPED_KINDS, 5);
     let details = |kind| checker.details.get(&kind).cloned().unwrap_or_default();
     assert_eq!(

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt as _};
 use signing_core::progress::Progress;
-use signing_core::{EnvelopeId, ErrorKind};
+use signing_core::{EnvelopeId, ErrorKind, RateLimitScope};
 
 use crate::error::Error;
 use crate::handler::truncate;
@@ -127,7 +127,19 @@ impl Tracker {
         };
         inner.metrics.read_errors.fetch_add(1, Ordering::Relaxed);
         done.errors = 1;
-        let wait = if matches!(error.kind(), ErrorKind::RateLimited { .. }) {
+        let wait = if error.rate_limit_scope() == Some(RateLimitScope::Resource) {
+            // Only this envelope was read too soon (DocuSign's polling rule): the others of
+            // the provider are not held back.
+            inner.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+            done.rate_limited = 1;
+            let wait = error.retry_after().unwrap_or(entry.interval);
+            tracing::warn!(
+                envelope = %key,
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                "rate limited for this envelope: its next read waits"
+            );
+            wait
+        } else if matches!(error.kind(), ErrorKind::RateLimited { .. }) {
             inner.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
             done.rate_limited = 1;
             let pause = error

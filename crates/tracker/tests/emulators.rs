@@ -11,15 +11,18 @@ use std::time::Duration;
 use async_trait::async_trait;
 use axum::Router;
 use axum::body::Body;
+use docusign::DocuSign;
 use heysign::HeySign;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
-use leap_sign::LeapSign;
+use leap_sign::{LeapSign, LeapSignBuilder};
 use signing_core::progress::Milestone;
 use signing_core::webhook::WebhookSecret;
 use signing_core::{
-    Document, EnvelopeId, NewEnvelope, Party, RetryPolicy, Signer, SigningOrder, SigningProvider,
+    Document, EnvelopeId, InMemoryReplayGuard, NewEnvelope, Party, RetryPolicy, Signer,
+    SigningOrder, SigningProvider,
 };
+use signing_testkit::emulator::docusign::{ConnectDelivery, DocuSignEmulator, Route as DsRoute};
 use signing_testkit::emulator::heysign::HeySignEmulator;
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
 use signing_tracker::store::{
@@ -199,8 +202,12 @@ fn heysign(emulator: &HeySignEmulator, secret: &str) -> HeySign {
         .unwrap()
 }
 
-/// LEAP Sign with its default in-memory replay guard, as an application gets it.
+/// LEAP Sign as an application gets it: callbacks bound in this process, no replay guard.
 fn leap(emulator: &LeapSignEmulator, callback_base: &str) -> LeapSign {
+    leap_builder(emulator, callback_base).build().unwrap()
+}
+
+fn leap_builder(emulator: &LeapSignEmulator, callback_base: &str) -> LeapSignBuilder {
     LeapSign::builder()
         .with_base_url(emulator.base_url())
         .with_api_key(emulator.api_key().to_owned())
@@ -208,11 +215,13 @@ fn leap(emulator: &LeapSignEmulator, callback_base: &str) -> LeapSign {
         .allow_insecure_loopback_callback(true)
         .with_default_owner(Party::new("Olga Owner", "olga@example.com"))
         .with_retry(fast_retry())
-        .build()
-        .unwrap()
 }
 
 fn request(signers: usize, order: SigningOrder) -> NewEnvelope {
+    request_builder(signers, order).build().unwrap()
+}
+
+fn request_builder(signers: usize, order: SigningOrder) -> signing_core::NewEnvelopeBuilder {
     NewEnvelope::builder()
         .title("NDA")
         .document(Document::new("nda.pdf", PDF))
@@ -220,6 +229,27 @@ fn request(signers: usize, order: SigningOrder) -> NewEnvelope {
             (0..signers).map(|i| Signer::new(format!("Signer {i}"), format!("s{i}@example.com"))),
         )
         .order(order)
+}
+
+/// DocuSign with the emulator's integration key, user, private key and Connect HMAC keys.
+fn docusign(emulator: &DocuSignEmulator) -> DocuSign {
+    docusign::DocuSignBuilder::new()
+        .with_auth_url(emulator.auth_url())
+        .with_integration_key(emulator.integration_key())
+        .with_user_id(emulator.user_id())
+        .with_private_key_pem(emulator.private_key_pem())
+        .with_hmac_keys(emulator.hmac_keys().iter().cloned())
+        .with_retry(fast_retry())
+        .build()
+        .unwrap()
+}
+
+/// A DocuSign envelope whose Connect messages go to `connect` (the envelope's own
+/// `eventNotification`).
+fn connect_request(signers: usize, order: SigningOrder, connect: &str) -> NewEnvelope {
+    request_builder(signers, order)
+        .callback_url(connect)
+        .allow_insecure_loopback_callback(true)
         .build()
         .unwrap()
 }
@@ -410,9 +440,12 @@ async fn a_leap_callback_refused_as_a_replay_after_a_failed_write_is_not_lost() 
     let store = Arc::new(FlakyStore::default());
     let calls = Calls::default();
     let (listener, base) = listener().await;
-    // The adapter keeps its default in-memory replay guard, which marks a callback seen as soon
-    // as it is confirmed, before the tracker has recorded anything.
-    let lp = leap(&emulator, &format!("{base}/webhooks/leap-sign"));
+    // The adapter is given an in-memory replay guard (opt-in), which marks a callback seen as
+    // soon as it is confirmed, before the tracker has recorded anything.
+    let lp = leap_builder(&emulator, &format!("{base}/webhooks/leap-sign"))
+        .with_replay_guard(Arc::new(InMemoryReplayGuard::new()))
+        .build()
+        .unwrap();
     let tracker = tuned(Tracker::builder())
         .shared_store(store.clone())
         .provider(Arc::new(lp.clone()))
@@ -545,4 +578,443 @@ async fn provider_faults_on_reads_are_retried_later_and_counted() {
         calls.of(&envelope.id),
         ["sent", "signed:email:s1@example.com"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docusign_connect_messages_reach_the_handler_once_in_order_through_the_route() {
+    let emulator = DocuSignEmulator::start().await;
+    let (listener, base) = listener().await;
+    let connect = format!("{base}/webhooks/docusign");
+    let ds = docusign(&emulator);
+    let calls = Calls::default();
+    let tracker = tuned(Tracker::builder())
+        .store(MemoryStore::new())
+        .provider(Arc::new(ds.clone()))
+        .handler(calls.handler())
+        .build()
+        .unwrap();
+    serve(
+        listener,
+        Router::new().nest("/webhooks", signing_tracker::axum::router(tracker.clone())),
+    );
+    let running = tracker.start();
+
+    let parallel = ds
+        .send(&connect_request(2, SigningOrder::Parallel, &connect))
+        .await
+        .unwrap();
+    let sequential = ds
+        .send(&connect_request(2, SigningOrder::Sequential, &connect))
+        .await
+        .unwrap();
+    let voided = ds
+        .send(&connect_request(1, SigningOrder::Parallel, &connect))
+        .await
+        .unwrap();
+    for envelope in [&parallel, &sequential, &voided] {
+        tracker.track(envelope).await.unwrap();
+    }
+    // Parallel signers sign in either order; sequential ones in their routing order.
+    for (id, signer) in [
+        (&parallel.id, "s1@example.com"),
+        (&sequential.id, "s0@example.com"),
+        (&parallel.id, "s0@example.com"),
+        (&sequential.id, "s1@example.com"),
+    ] {
+        emulator.sign(id.as_str(), signer).unwrap();
+    }
+    ds.cancel(&voided.id).await.unwrap();
+
+    eventually("every transition handled", || calls.total() == 4 + 4 + 2).await;
+    let mut parallel_keys = expected(2);
+    parallel_keys.swap(1, 2);
+    assert_eq!(
+        calls.of(&parallel.id),
+        parallel_keys,
+        "signers in signing order"
+    );
+    assert_eq!(calls.of(&sequential.id), expected(2));
+    assert_eq!(calls.of(&voided.id), ["sent", "finished"]);
+    emulator
+        .wait_for_delivery(
+            voided.id.as_str(),
+            "envelope-voided",
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    let deliveries = emulator.deliveries();
+    assert!(
+        deliveries.iter().all(|d| d.status == Some(200)),
+        "every Connect message acknowledged: {:?}",
+        deliveries.iter().map(|d| d.status).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        emulator.request_count(DsRoute::GetEnvelope),
+        0,
+        "learned from Connect alone: no envelope was read"
+    );
+
+    // DocuSign retries what it believes unacknowledged, and may send a message twice: every
+    // message again, twice, in a shuffled order, byte for byte.
+    let mut again: Vec<usize> = (0..deliveries.len()).chain(0..deliveries.len()).collect();
+    fastrand::Rng::with_seed(16).shuffle(&mut again);
+    for index in again {
+        let redelivery = emulator.redeliver(index).await.unwrap();
+        assert_eq!(redelivery.status, Some(200), "{}", redelivery.event);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(calls.total(), 10, "nothing handled twice");
+    assert!(tracker.metrics().webhook_duplicates >= deliveries.len() as u64);
+    running.shutdown().await;
+}
+
+/// The envelope's transitions were each handled once, in sequence order: `sent` first,
+/// `finished` last, and the signatures of `want` in between in whatever order they were learned.
+async fn assert_handled_once_in_order(
+    tracker: &Tracker,
+    calls: &Calls,
+    provider: &str,
+    id: &EnvelopeId,
+    mut want: Vec<String>,
+) {
+    let handled = calls.of(id);
+    let recorded: Vec<String> = tracker
+        .transitions(provider, id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.milestone.key())
+        .collect();
+    assert_eq!(
+        handled, recorded,
+        "{id}: handled once each, in sequence order"
+    );
+    assert_eq!(handled.first(), want.first(), "{id}");
+    assert_eq!(handled.last(), want.last(), "{id}");
+    let mut got = handled;
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{id}");
+}
+
+/// Whether, in `posts` (indices into `deliveries`), the envelope's completion arrives before
+/// one of its signatures.
+fn completion_before_a_signature(
+    posts: &[usize],
+    deliveries: &[ConnectDelivery],
+    id: &EnvelopeId,
+) -> bool {
+    let first_post = |delivery: usize| posts.iter().position(|&i| i == delivery);
+    let of = |event: &str| -> Vec<usize> {
+        (0..deliveries.len())
+            .filter(|&i| deliveries[i].envelope_id == id.as_str() && deliveries[i].event == event)
+            .collect()
+    };
+    of("envelope-completed").into_iter().any(|completed| {
+        of("recipient-completed")
+            .into_iter()
+            .any(|signed| first_post(completed) < first_post(signed))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docusign_connect_messages_duplicated_and_reordered_are_handled_once_in_order() {
+    let emulator = DocuSignEmulator::start().await;
+    // Not called (the emulator calls loopback URLs only) but recorded: the test delivers.
+    let connect = "https://app.example.com/webhooks/docusign";
+    let ds = docusign(&emulator);
+    let calls = Calls::default();
+    let tracker = Tracker::builder()
+        .store(MemoryStore::new())
+        .provider(Arc::new(ds.clone()))
+        .handler(calls.handler())
+        .build()
+        .unwrap();
+    let router = Router::new().nest("/webhooks", signing_tracker::axum::router(tracker.clone()));
+
+    // (envelope, signers, whether it is voided unsigned)
+    let mut envelopes = Vec::new();
+    for (signers, order, void) in [
+        (3, SigningOrder::Parallel, false),
+        (2, SigningOrder::Sequential, false),
+        (1, SigningOrder::Parallel, false),
+        (2, SigningOrder::Parallel, true),
+    ] {
+        let envelope = ds
+            .send(&connect_request(signers, order, connect))
+            .await
+            .unwrap();
+        tracker.track(&envelope).await.unwrap();
+        envelopes.push((envelope.id, signers, void));
+    }
+    for (id, signers, void) in &envelopes {
+        if *void {
+            ds.cancel(id).await.unwrap();
+        } else {
+            for signer in 0..*signers {
+                emulator
+                    .sign(id.as_str(), &format!("s{signer}@example.com"))
+                    .unwrap();
+            }
+        }
+        let last = if *void {
+            "envelope-voided"
+        } else {
+            "envelope-completed"
+        };
+        emulator
+            .wait_for_delivery(id.as_str(), last, Duration::from_secs(5))
+            .await
+            .unwrap();
+    }
+    let deliveries = emulator.deliveries();
+
+    // Every message one to three times, all of them shuffled.
+    let mut rng = fastrand::Rng::with_seed(16);
+    let mut posts: Vec<usize> = (0..deliveries.len())
+        .flat_map(|i| std::iter::repeat_n(i, rng.usize(1..=3)))
+        .collect();
+    rng.shuffle(&mut posts);
+    let completed_first = envelopes
+        .iter()
+        .any(|(id, _, _)| completion_before_a_signature(&posts, &deliveries, id));
+    assert!(
+        completed_first,
+        "some completion arrives before a signature"
+    );
+
+    let (mut ok, mut duplicate) = (0, 0);
+    for (n, &i) in posts.iter().enumerate() {
+        let request = signing_core::WebhookRequest::new(
+            deliveries[i].headers.clone(),
+            deliveries[i].body.clone(),
+        );
+        match post(&router, "/webhooks/docusign", &request).await {
+            (StatusCode::OK, answer) if answer == "ok" => ok += 1,
+            (StatusCode::OK, answer) if answer == "duplicate" => duplicate += 1,
+            other => panic!("{} answered {other:?}", deliveries[i].event),
+        }
+        // The handler runs while messages still arrive.
+        if n % 4 == 0 {
+            while tracker.handle_due().await.unwrap() > 0 {}
+        }
+    }
+    while tracker.handle_due().await.unwrap() > 0 {}
+    assert_eq!(ok, deliveries.len(), "each message accepted once");
+    assert_eq!(
+        duplicate,
+        posts.len() - deliveries.len(),
+        "and dropped after"
+    );
+
+    for (id, signers, void) in &envelopes {
+        let want = if *void {
+            vec!["sent".to_owned(), "finished".to_owned()]
+        } else {
+            expected(*signers)
+        };
+        assert_handled_once_in_order(&tracker, &calls, "docusign", id, want).await;
+    }
+    assert_eq!(
+        emulator.request_count(DsRoute::GetEnvelope),
+        0,
+        "nothing was read: Connect said it all"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_connect_message_is_refused_by_the_route() {
+    let emulator = DocuSignEmulator::start().await;
+    let ds = docusign(&emulator);
+    let calls = Calls::default();
+    let tracker = Tracker::builder()
+        .store(MemoryStore::new())
+        .provider(Arc::new(ds.clone()))
+        .handler(calls.handler())
+        .build()
+        .unwrap();
+    let router = Router::new().nest("/webhooks", signing_tracker::axum::router(tracker.clone()));
+    let envelope = ds
+        .send(&connect_request(
+            1,
+            SigningOrder::Parallel,
+            "https://app.example.com/webhooks/docusign",
+        ))
+        .await
+        .unwrap();
+    tracker.track(&envelope).await.unwrap();
+    let sent = emulator
+        .wait_for_delivery(
+            envelope.id.as_str(),
+            "envelope-sent",
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    let genuine = signing_core::WebhookRequest::new(sent.headers.clone(), sent.body.clone());
+
+    // The genuine message turned into a completion, under its original signatures.
+    let text = String::from_utf8(sent.body.to_vec()).unwrap();
+    assert!(text.contains("\"envelope-sent\""), "{text}");
+    let completed = bytes::Bytes::from(text.replace("\"envelope-sent\"", "\"envelope-completed\""));
+    let altered = signing_core::WebhookRequest::new(sent.headers.clone(), completed.clone());
+    // The same completion signed with a key that is not the account's.
+    let wrong_key = signing_core::WebhookRequest::new(
+        docusign::connect_signature_headers(&["a key that is not the account's"], &completed),
+        completed.clone(),
+    );
+    // And with no signature at all.
+    let unsigned = signing_core::WebhookRequest::new(http::HeaderMap::new(), completed);
+    for forged in [&altered, &wrong_key, &unsigned] {
+        let (status, _) = post(&router, "/webhooks/docusign", forged).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(status.is_client_error());
+    }
+    assert_eq!(
+        post(&router, "/webhooks/docusign", &genuine).await,
+        (StatusCode::OK, "ok".to_owned())
+    );
+    while tracker.handle_due().await.unwrap() > 0 {}
+    assert_eq!(
+        calls.of(&envelope.id),
+        ["sent"],
+        "no forgery recorded anything"
+    );
+    assert_eq!(tracker.metrics().webhooks_refused, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docusign_envelopes_are_read_no_sooner_than_its_polling_interval() {
+    let emulator = DocuSignEmulator::start().await;
+    // DocuSign's rule, enforced: a second read of an envelope within 15 minutes is refused.
+    let rule = Duration::from_secs(15 * 60);
+    emulator.enforce_polling_limit(rule);
+    let ds = docusign(&emulator);
+    assert_eq!(ds.capabilities().min_poll_interval, Some(rule));
+    let store = Arc::new(MemoryStore::new());
+    let calls = Calls::default();
+    // Asked to read anything quiet for a millisecond, ten times a second: DocuSign's floor wins.
+    let tracker = tuned(Tracker::builder())
+        .shared_store(store.clone())
+        .provider(Arc::new(ds.clone()))
+        .handler(calls.handler())
+        .stale_after(Duration::from_millis(1))
+        .tick(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    let running = tracker.start();
+    // No Connect: the reconciler is the only way to learn anything.
+    let signed = ds.send(&request(2, SigningOrder::Parallel)).await.unwrap();
+    let waiting = ds.send(&request(1, SigningOrder::Parallel)).await.unwrap();
+    tracker.track(&signed).await.unwrap();
+    tracker.track(&waiting).await.unwrap();
+    emulator.sign_all(signed.id.as_str()).unwrap();
+
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        emulator.request_count(DsRoute::GetEnvelope),
+        0,
+        "read within 15 minutes of being tracked"
+    );
+    assert_eq!(tracker.metrics().reads, 0);
+    for id in [&signed.id, &waiting.id] {
+        let record = tracker.envelope("docusign", id).await.unwrap().unwrap();
+        assert!(
+            record.poll_due_at - record.tracked_at >= rule,
+            "first read due {} after tracking",
+            record.poll_due_at - record.tracked_at
+        );
+        assert_eq!(calls.of(id), ["sent"]);
+    }
+
+    // Once a read is due (15 minutes on, here made due now), each envelope is read once...
+    for id in [&signed.id, &waiting.id] {
+        store
+            .reschedule_poll(
+                &EnvelopeKey::new("docusign", id.clone()),
+                OffsetDateTime::now_utc(),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    eventually("the signed envelope's transitions handled", || {
+        calls.of(&signed.id) == expected(2)
+    })
+    .await;
+    eventually("both read", || {
+        emulator.request_count(DsRoute::GetEnvelope) == 2
+    })
+    .await;
+    // ... and not again for another 15 minutes, however often the reconciler looks.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(emulator.request_count(DsRoute::GetEnvelope), 2);
+    let metrics = tracker.metrics();
+    assert_eq!(
+        (metrics.reads, metrics.read_errors, metrics.rate_limited),
+        (2, 0, 0),
+        "no read was refused by the polling rule"
+    );
+    let record = tracker
+        .envelope("docusign", &waiting.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!record.finished);
+    assert!(record.poll_due_at - OffsetDateTime::now_utc() >= rule - time::Duration::seconds(5));
+    assert_eq!(calls.of(&waiting.id), ["sent"]);
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_docusign_envelope_read_too_soon_waits_alone() {
+    let emulator = DocuSignEmulator::start().await;
+    let rule = Duration::from_secs(15 * 60);
+    emulator.enforce_polling_limit(rule);
+    let ds = docusign(&emulator);
+    let store = Arc::new(MemoryStore::new());
+    let calls = Calls::default();
+    let tracker = tuned(Tracker::builder())
+        .shared_store(store.clone())
+        .provider(Arc::new(ds.clone()))
+        .handler(calls.handler())
+        .tick(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    let running = tracker.start();
+    let read_elsewhere = ds.send(&request(1, SigningOrder::Parallel)).await.unwrap();
+    let other = ds.send(&request(1, SigningOrder::Parallel)).await.unwrap();
+    tracker.track(&read_elsewhere).await.unwrap();
+    tracker.track(&other).await.unwrap();
+    emulator.sign_all(other.id.as_str()).unwrap();
+    // The application reads one envelope itself: DocuSign's window for it starts now.
+    ds.get(&read_elsewhere.id).await.unwrap();
+
+    // Its read falls due first and is refused; the other's, due a moment later, goes on.
+    let now = OffsetDateTime::now_utc();
+    for (id, due) in [
+        (&read_elsewhere.id, now),
+        (&other.id, now + time::Duration::milliseconds(300)),
+    ] {
+        store
+            .reschedule_poll(&EnvelopeKey::new("docusign", id.clone()), due, None)
+            .await
+            .unwrap();
+    }
+    eventually(
+        "the other envelope read and its transitions handled",
+        || calls.of(&other.id) == expected(1),
+    )
+    .await;
+    let metrics = tracker.metrics();
+    assert_eq!(metrics.rate_limited, 1, "{metrics:?}");
+    // The refused envelope waits DocuSign's interval before its next read.
+    let record = tracker
+        .envelope("docusign", &read_elsewhere.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(record.poll_due_at - OffsetDateTime::now_utc() >= rule - time::Duration::seconds(5));
+    running.shutdown().await;
 }

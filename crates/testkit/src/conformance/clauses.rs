@@ -72,17 +72,19 @@ pub async fn send_then_get_agree<H: Harness>(harness: &H) -> Outcome {
     if let Some(title) = &got.title {
         assert_eq!(title, request.title());
     }
-    let emails: Vec<String> = got
-        .signers
-        .iter()
-        .filter_map(|s| s.email.clone())
-        .map(|e| e.to_ascii_lowercase())
-        .collect();
-    assert_eq!(
-        emails,
-        [email(0, &tag), email(1, &tag)],
-        "signers read back"
-    );
+    if harness.reads_signers() {
+        let emails: Vec<String> = got
+            .signers
+            .iter()
+            .filter_map(|s| s.email.clone())
+            .map(|e| e.to_ascii_lowercase())
+            .collect();
+        assert_eq!(
+            emails,
+            [email(0, &tag), email(1, &tag)],
+            "signers read back"
+        );
+    }
     assert!(
         got.signers.iter().all(|s| s.status != SignerStatus::Signed),
         "nobody has signed yet"
@@ -312,8 +314,17 @@ pub async fn sequential_order_is_enforced<H: Harness>(harness: &H) -> Outcome {
         .expect_err("the third signer must not sign before the second");
     let midway = provider.get(&sent.id).await.expect("get");
     assert_eq!(midway.status, EnvelopeStatus::Sent);
-    assert_eq!(midway.signers[0].status, SignerStatus::Signed);
-    assert_ne!(midway.signers[2].status, SignerStatus::Signed);
+    if harness.reads_signers() {
+        assert_eq!(midway.signers[0].status, SignerStatus::Signed);
+        assert_ne!(midway.signers[2].status, SignerStatus::Signed);
+    } else {
+        // Whatever is reported of the signers, the third has not signed.
+        assert!(
+            midway.signers.len() < 3 || midway.signers[2].status != SignerStatus::Signed,
+            "{:?}",
+            midway.signers
+        );
+    }
     for i in 1..3 {
         harness
             .act(&sent.id, &email(i, &tag), SignerAction::Sign)

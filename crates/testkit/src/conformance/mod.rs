@@ -90,6 +90,14 @@ pub trait Harness: Send + Sync {
     fn event_timeout(&self) -> Duration {
         Duration::from_secs(5)
     }
+
+    /// Whether the provider's answers name each envelope's signers and where each one is.
+    /// `false` for a provider that answers without them (LEAP Sign's signer list is not
+    /// documented): the suite then checks that no signer is reported as signed too early, and
+    /// skips the checks of each signer by name. Default `true`.
+    fn reads_signers(&self) -> bool {
+        true
+    }
 }
 
 /// The result of one clause.

@@ -46,7 +46,7 @@
 //!
 //! | object | sent in | fields kept | why |
 //! |---|---|---|---|
-//! | `process data` | launch-new, get process data | `projectId` | "the full signing process data", whose field names are not published; the project id is essential, under the assumed name |
+//! | `process data` | launch-new, get process data | `projectId`, `status` | "the full signing process data", whose field names are not published; the project id and its status are essential (without the status no answer says whether a project is signed), under the assumed names |
 //! | `callback body` | the completion callback | `projectId` | the body is not documented at all; the project id is essential, under the assumed name |
 //!
 //! ## DocuSign
@@ -106,6 +106,7 @@
 //! | field | in `DocumentedOnly` | candidates in a variant (`a.b`: field `b` of the object under `a`) | constant |
 //! |---|---|---|---|
 //! | LEAP project id (process data, callback body) | `projectId` | `projectId`, `id`, `processId`, `signingProcessId`, `project.id` | [`leap_sign::PROJECT_ID_FIELDS`](super::leap_sign::PROJECT_ID_FIELDS) |
+//! | LEAP project status (process data) | `status` | `status`, `state`, `projectStatus` | [`leap_sign::PROJECT_STATUS_FIELDS`](super::leap_sign::PROJECT_STATUS_FIELDS) |
 //! | HeySign webhook secret (created webhook) | `secret` | `secret`, `signing_secret`, `key` | [`heysign::WEBHOOK_SECRET_FIELDS`](super::heysign::WEBHOOK_SECRET_FIELDS) |
 //!
 //! # What a variant varies

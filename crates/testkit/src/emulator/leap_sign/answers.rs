@@ -15,6 +15,11 @@ pub const PROJECT_ID_FIELDS: [&str; 5] = [
     "project.id",
 ];
 
+/// Where a variant may put a project's status in the launch-new answer and the process data;
+/// the first is the assumed name. Undocumented like every field, but without it no answer says
+/// whether a project is signed, so it is essential.
+pub const PROJECT_STATUS_FIELDS: [&str; 3] = ["status", "state", "projectStatus"];
+
 /// LEAP's statuses: none is documented, all are written in upper snake case.
 const STATUS: Kind = Kind::Enum {
     documented: &[],
@@ -27,7 +32,7 @@ pub(super) static PROCESS_DATA: Shape = Shape {
     fields: &[
         Field::essential("projectId", &PROJECT_ID_FIELDS),
         Field::undocumented("name", &["projectName", "processName"]),
-        Field::undocumented("status", &["state", "projectStatus"]).of(STATUS),
+        Field::essential("status", &PROJECT_STATUS_FIELDS).of(STATUS),
         Field::undocumented("createdThroughSignApi", &["signApi", "createdViaSignApi"]),
         Field::undocumented("projectOwner", &["owner", "projectOwnerInfo"])
             .of(Kind::Object(&PERSON)),

@@ -26,8 +26,9 @@
 //! What the emulator sends (launch-new and process data answers, callback bodies) follows its
 //! [`AnswerMode`]: by default every field the project assumed; with
 //! [`LeapSignEmulatorBuilder::answer_mode`] or [`LeapSignEmulator::set_answer_mode`], only the
-//! project id (nothing LEAP sends is documented by name), or a seeded variant that moves the
-//! project id to one of [`PROJECT_ID_FIELDS`] and varies everything else. The control handle's
+//! project id and, in process data, its status (nothing LEAP sends is documented by name; these
+//! two are essential), or a seeded variant that moves them to one of [`PROJECT_ID_FIELDS`] and
+//! [`PROJECT_STATUS_FIELDS`] and varies everything else. The control handle's
 //! views ([`project`](LeapSignEmulator::project), [`projects`](LeapSignEmulator::projects))
 //! always show the assumed shape. See [`mode`](crate::emulator::mode) for the details.
 //!
@@ -90,7 +91,7 @@ use callback::Callbacks;
 use routes::AppState;
 use state::{Completion, Store};
 
-pub use answers::PROJECT_ID_FIELDS;
+pub use answers::{PROJECT_ID_FIELDS, PROJECT_STATUS_FIELDS};
 pub use callback::CallbackDelivery;
 pub use error::EmulatorError;
 pub use routes::Route;
