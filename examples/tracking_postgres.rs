@@ -24,7 +24,7 @@ use signing::testkit::emulator::heysign::HeySignEmulator;
 use signing::testkit::emulator::leap_sign::LeapSignEmulator;
 use signing::tracker::sqlx::{self, PgPool};
 use signing::tracker::store::{PostgresStore, SqliteStore, Store};
-use signing::tracker::{Handler, HandlerError, NoReplayGuard, Tracker, Transition};
+use signing::tracker::{Handler, HandlerError, Tracker, Transition};
 use signing::webhook::WebhookSecret;
 use signing::{Document, EnvelopeId, NewEnvelope, Party, Signer, SigningOrder, SigningProvider};
 
@@ -120,8 +120,7 @@ async fn run(backend: Backend) -> Result<(), Box<dyn Error>> {
         .with_callback(format!("{base}/leap-sign"), "a long random callback secret")
         .allow_insecure_loopback_callback(true)
         .with_default_owner(Party::new("Olga Owner", "olga@example.com"))
-        // The tracker deduplicates on its store, after the effect is recorded.
-        .with_replay_guard(Arc::new(NoReplayGuard))
+        // No replay guard: the tracker deduplicates on its store, after the effect is recorded.
         .build()?;
 
     let (store, pool, sqlite_file) = open_store(backend).await?;

@@ -2,10 +2,9 @@
 
 use std::sync::atomic::Ordering;
 
-use async_trait::async_trait;
 use signing_core::progress::Progress;
 use signing_core::webhook::WebhookError;
-use signing_core::{ErrorKind, ReplayGuard, WebhookRequest};
+use signing_core::{ErrorKind, WebhookRequest};
 
 use crate::error::Error;
 use crate::store::{Applied, Change, EnvelopeKey};
@@ -123,30 +122,5 @@ impl Tracker {
             self.inner.wake.notify_one();
         }
         Ok(outcome)
-    }
-}
-
-/// A [`ReplayGuard`] that never refuses: give it to an adapter that keeps a replay guard of its
-/// own, so that deduplication happens once, on the tracker's store, after the effect is
-/// recorded.
-///
-/// LEAP Sign's adapter keeps an in-memory guard by default, which marks a callback seen before
-/// the application has processed it; with it, a callback whose processing failed would be
-/// refused when redelivered. (The tracker copes either way, through its reconciler.)
-///
-/// ```
-/// use std::sync::Arc;
-/// use signing_tracker::NoReplayGuard;
-///
-/// let leap = leap_sign::LeapSign::builder().with_replay_guard(Arc::new(NoReplayGuard));
-/// # let _ = leap;
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoReplayGuard;
-
-#[async_trait]
-impl ReplayGuard for NoReplayGuard {
-    async fn first_seen(&self, _key: &str) -> signing_core::Result<bool> {
-        Ok(true)
     }
 }

@@ -83,7 +83,7 @@ pub use sqlx;
 
 pub use error::Error;
 pub use handler::{Handler, HandlerError};
-pub use ingest::{Ingested, NoReplayGuard};
+pub use ingest::Ingested;
 pub use reconciler::Reconciled;
 pub use tracker::{Metrics, Running, Tracked, Tracker, TrackerBuilder};
 pub use transition::{Source, Transition, TransitionId};
