@@ -29,6 +29,7 @@
 //! ```
 
 pub mod conformance;
+pub mod control;
 pub mod doc_table;
 #[cfg(feature = "emulator")]
 pub mod emulator;

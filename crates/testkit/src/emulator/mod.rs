@@ -13,6 +13,8 @@
 
 #[cfg(any(feature = "heysign", feature = "docusign"))]
 mod clock;
+#[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
+mod delivery;
 mod fault;
 #[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
 // Each emulator uses a part of the shape vocabulary (only HeySign has renamed documented fields,

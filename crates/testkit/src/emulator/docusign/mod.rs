@@ -225,6 +225,7 @@ mod api_error;
 mod auth;
 mod clock;
 mod connect;
+mod control;
 mod definition;
 mod error;
 mod json;
@@ -665,7 +666,12 @@ impl DocuSignEmulator {
 
     /// Every Connect delivery attempted so far, in the order they finished.
     pub fn deliveries(&self) -> Vec<ConnectDelivery> {
-        self.shared.dispatcher().deliveries()
+        self.shared
+            .dispatcher()
+            .deliveries()
+            .into_iter()
+            .map(ConnectDelivery::from)
+            .collect()
     }
 
     /// The first delivery of `event` (such as `envelope-completed`) for the envelope, waiting up
@@ -678,8 +684,18 @@ impl DocuSignEmulator {
     ) -> Option<ConnectDelivery> {
         self.shared
             .dispatcher()
-            .wait_for(envelope_id, event, timeout)
+            .wait_for(
+                |delivery| {
+                    delivery.event == event
+                        && delivery
+                            .envelope_id
+                            .as_ref()
+                            .is_some_and(|id| id.as_str() == envelope_id)
+                },
+                timeout,
+            )
             .await
+            .map(ConnectDelivery::from)
     }
 
     /// Sends delivery number `index` of [`deliveries`](Self::deliveries) again, byte for byte
@@ -690,6 +706,7 @@ impl DocuSignEmulator {
             .dispatcher()
             .redeliver(index)
             .await
+            .map(ConnectDelivery::from)
             .ok_or(EmulatorError::UnknownDelivery { index })
     }
 }

@@ -81,6 +81,7 @@
 mod answers;
 mod auth;
 mod clock;
+mod control;
 mod error;
 mod ids;
 mod json;
@@ -337,7 +338,12 @@ impl HeySignEmulator {
 
     /// Every webhook delivery attempted so far, in the order they were sent.
     pub fn deliveries(&self) -> Vec<WebhookDelivery> {
-        self.shared.dispatcher().deliveries()
+        self.shared
+            .dispatcher()
+            .deliveries()
+            .into_iter()
+            .map(WebhookDelivery::from)
+            .collect()
     }
 
     /// The first delivery of `event_type` (such as `agreement.completed`), waiting up to
@@ -347,7 +353,11 @@ impl HeySignEmulator {
         event_type: &str,
         timeout: Duration,
     ) -> Option<WebhookDelivery> {
-        self.shared.dispatcher().wait_for(event_type, timeout).await
+        self.shared
+            .dispatcher()
+            .wait_for(|delivery| delivery.event == event_type, timeout)
+            .await
+            .map(WebhookDelivery::from)
     }
 
     /// Registers a webhook as `POST /v1/webhooks` does, returning its id and secret. An empty

@@ -70,6 +70,7 @@
 
 mod answers;
 mod callback;
+mod control;
 mod document;
 mod error;
 mod json;
@@ -275,12 +276,16 @@ impl LeapSignEmulator {
 
     /// Every sign task e-mailed so far, in the order the e-mails went out.
     pub fn notifications(&self) -> Vec<Notification> {
-        self.app.lock().notifications().to_vec()
+        self.app.lock().notifications()
     }
 
     /// Every completion callback attempted so far, in the order the attempts finished.
     pub fn callbacks(&self) -> Vec<CallbackDelivery> {
-        self.callbacks.all()
+        self.callbacks
+            .all()
+            .into_iter()
+            .map(CallbackDelivery::from)
+            .collect()
     }
 
     /// Waits up to `timeout` for the completion callback of `project_id` to have been attempted,
@@ -290,7 +295,18 @@ impl LeapSignEmulator {
         project_id: &str,
         timeout: Duration,
     ) -> Option<CallbackDelivery> {
-        self.callbacks.wait_for(project_id, timeout).await
+        self.callbacks
+            .wait_for(
+                |delivery| {
+                    delivery
+                        .envelope_id
+                        .as_ref()
+                        .is_some_and(|id| id.as_str() == project_id)
+                },
+                timeout,
+            )
+            .await
+            .map(CallbackDelivery::from)
     }
 
     /// Adds an in-progress project that was made in the LEAP application rather than through the
