@@ -261,7 +261,10 @@ async fn the_faults_page_queues_faults_on_the_emulators_routes() {
         page.contains("<label for=\"route-heysign\">Route</label>"),
         "{page}"
     );
-    assert!(page.contains("<option>submit_agreement</option>"), "{page}");
+    assert!(
+        page.contains("<option value=\"submit_agreement\">submit_agreement</option>"),
+        "{page}"
+    );
     assert!(
         !page.contains("route-memory"),
         "the in-memory provider has no routes"

@@ -419,7 +419,11 @@ pub(crate) fn faults(controls: &[Arc<dyn Control>], flash: &Flash) -> Html {
             .text(provider)
             .raw("\" name=\"route\">\n");
         for route in routes {
-            main.raw("<option>").text(route).raw("</option>\n");
+            main.raw("<option value=\"")
+                .text(route)
+                .raw("\">")
+                .text(route)
+                .raw("</option>\n");
         }
         main.raw("</select>\n<label for=\"fault-")
             .text(provider)
@@ -497,13 +501,7 @@ pub(crate) fn signing(
     main.raw("</p>\n");
     flash_message(&mut main, flash);
 
-    you(&mut main, control, envelope, email);
-
-    main.raw("<section aria-labelledby=\"documents\">\n<h2 id=\"documents\">The document</h2>\n");
-    for (index, document) in envelope.documents.iter().enumerate() {
-        document_block(&mut main, provider, id, index, document);
-    }
-    main.raw("</section>\n");
+    you(&mut main, control, envelope, email, flash);
 
     main.raw("<section aria-labelledby=\"order\">\n<h2 id=\"order\">")
         .raw(if envelope.ordered {
@@ -534,12 +532,24 @@ pub(crate) fn signing(
         main.raw(".</p>\n");
     }
     main.raw("</section>\n");
+    main.raw("<section aria-labelledby=\"documents\">\n<h2 id=\"documents\">The document</h2>\n");
+    for (index, document) in envelope.documents.iter().enumerate() {
+        document_block(&mut main, provider, id, index, document);
+    }
+    main.raw("</section>\n");
+
     layout(Nav::Other, title_of(envelope), &main)
 }
 
 /// The signer's own part of their page: who they are, and Sign and Decline when their turn
 /// has come, or why not.
-fn you(html: &mut Html, control: &dyn Control, envelope: &EnvelopeView, email: &str) {
+fn you(
+    html: &mut Html,
+    control: &dyn Control,
+    envelope: &EnvelopeView,
+    email: &str,
+    flash: &Flash,
+) {
     let provider = control.provider();
     let id = envelope.id.as_str();
     let signer = envelope.signer(email);
@@ -573,6 +583,17 @@ fn you(html: &mut Html, control: &dyn Control, envelope: &EnvelopeView, email: &
                     " has no way to decline: a signer who will not sign simply does not.</p>\n",
                 );
             }
+        } else if let Flash::Done(_) = flash {
+            // The message above already says what just happened.
+        } else if signer.status == SignerStatus::Signed {
+            html.raw("<p class=\"done\" role=\"status\">You have signed")
+                .raw(if envelope.status == EnvelopeStatus::Completed {
+                    ", and so has everyone: the envelope is completed.</p>\n"
+                } else {
+                    ".</p>\n"
+                });
+        } else if signer.status == SignerStatus::Declined {
+            html.raw("<p class=\"notice\" role=\"status\">You declined to sign.</p>\n");
         } else if envelope.status != EnvelopeStatus::Sent {
             html.raw("<p class=\"notice\" role=\"status\">This envelope is ")
                 .show(&envelope.status)
@@ -594,10 +615,6 @@ fn you(html: &mut Html, control: &dyn Control, envelope: &EnvelopeView, email: &
                 html.raw("the signers before you");
             }
             html.raw(" to sign first; you will be e-mailed when your turn comes.</p>\n");
-        } else if signer.status == SignerStatus::Signed {
-            html.raw("<p class=\"done\" role=\"status\">You have signed.</p>\n");
-        } else if signer.status == SignerStatus::Declined {
-            html.raw("<p class=\"notice\" role=\"status\">You declined to sign.</p>\n");
         }
     }
     html.raw("</section>\n");

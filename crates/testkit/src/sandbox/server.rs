@@ -97,6 +97,8 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
         return refusal;
     }
     let mut response = next.run(request).await;
+    // `same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null` with
+    // the sandbox's own forms, which the check above refuses.
     let headers = response.headers_mut();
     let is_html = headers
         .get(header::CONTENT_TYPE)
@@ -113,7 +115,7 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
     );
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
