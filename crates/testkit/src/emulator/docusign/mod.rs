@@ -43,7 +43,8 @@
 //! [`decline`](DocuSignEmulator::decline) and [`sign_all`](DocuSignEmulator::sign_all), and an
 //! envelope whose `eventNotification` asks for the event gets a Connect message on its own
 //! receiver (only loopback URLs are called; others are recorded, not called). Faults are
-//! injected per [`Route`] and every request of both hosts is kept for inspection.
+//! injected per [`Route`] and every request of both hosts is kept for inspection. The emulator
+//! is also a [`Control`](crate::control::Control) handle, the shape every emulator shares.
 //!
 //! What the emulator sends (API answers, the auth host's token and userinfo, Connect messages)
 //! follows its [`AnswerMode`]: by default every field the project assumed, as below; with

@@ -8,7 +8,9 @@
 //! per Standard Webhooks to receivers a test registered on loopback.
 //!
 //! Signees cannot sign over the API; a test plays their part with
-//! [`sign`](HeySignEmulator::sign) and [`sign_all`](HeySignEmulator::sign_all).
+//! [`sign`](HeySignEmulator::sign) (by signee id) and [`sign_all`](HeySignEmulator::sign_all),
+//! or, like on every emulator, through [`Control`](crate::control::Control), which knows a
+//! signee by agreement id and e-mail address.
 //!
 //! What the emulator sends (API answers and webhook bodies) follows its [`AnswerMode`]: by
 //! default every field the project assumed; with [`HeySignEmulatorBuilder::answer_mode`] or

@@ -21,7 +21,8 @@
 //! [`LeapSignEmulator::sign`], sees who was e-mailed a sign task with
 //! [`LeapSignEmulator::notifications`], and receives the completion callback on its own local
 //! receiver (the emulator only ever calls loopback URLs; others are recorded, not called).
-//! Faults are injected per [`Route`] and every request is kept for inspection.
+//! Faults are injected per [`Route`] and every request is kept for inspection. The emulator is
+//! also a [`Control`](crate::control::Control) handle, the shape every emulator shares.
 //!
 //! What the emulator sends (launch-new and process data answers, callback bodies) follows its
 //! [`AnswerMode`]: by default every field the project assumed; with
