@@ -67,6 +67,10 @@ pub(crate) enum Command {
     /// Run a local emulator of a provider and print the variables that point at it.
     #[command(after_help = EXIT_CODES)]
     Emulate(EmulateArgs),
+    /// Run every emulator behind local web pages where you see the e-mails, sign by hand and
+    /// watch the webhooks.
+    #[command(after_help = EXIT_CODES)]
+    Sandbox(SandboxArgs),
 }
 
 /// Which provider to talk to, and its settings.
@@ -274,6 +278,27 @@ pub(crate) struct EmulateArgs {
     /// appears (fractions allowed).
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub(crate) auto_sign: Option<Duration>,
+}
+
+/// `signing sandbox`.
+#[derive(Debug, Args)]
+pub(crate) struct SandboxArgs {
+    /// Open the pages in a web browser, where one can be started.
+    #[arg(long)]
+    pub(crate) open: bool,
+
+    /// The loopback port of the pages (default: any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub(crate) port: u16,
+
+    /// The provider that the printed SIGNING_PROVIDER names.
+    #[arg(long, value_enum, value_name = "PROVIDER", default_value = "docusign")]
+    pub(crate) provider: EmulatedProvider,
+
+    /// Register this URL for every HeySign webhook and print HEYSIGN_WEBHOOK_SECRET (https, or
+    /// http on a loopback host).
+    #[arg(long, value_name = "URL")]
+    pub(crate) heysign_webhook: Option<String>,
 }
 
 /// The providers `signing emulate` can run.

@@ -6,6 +6,7 @@
 //! signing status <id> | signing cancel <id> | signing watch <id>
 //! signing webhook verify --secret whsec_... --request captured.http
 //! signing emulate heysign --auto-sign 1
+//! signing sandbox --open
 //! ```
 //!
 //! The provider is configured as the library's `ProviderConfig` is: the adapters' environment

@@ -14,6 +14,9 @@
 //!   provider, with fault injection, so an adapter's real HTTP code runs in tests without an
 //!   account. `docusign` emulates DocuSign's eSignature REST API v2.1 with its JWT-grant auth
 //!   host and Connect webhooks.
+//! - [`control`]: one control handle ([`control::Control`]) that every emulator and the
+//!   in-memory provider implement: play signers, read envelopes, deliveries and e-mails.
+//! - `sandbox` (feature `sandbox`): the emulators behind web pages where a person signs by hand.
 //!
 //! ```
 //! use signing_testkit::MockSigningProvider;
@@ -30,6 +33,7 @@
 //! ```
 
 pub mod conformance;
+pub mod control;
 pub mod doc_table;
 #[cfg(feature = "emulator")]
 pub mod emulator;
@@ -39,6 +43,8 @@ pub mod layout;
 pub mod memory;
 #[cfg(feature = "emulator")]
 pub mod receiver;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod webhooks;
 
 pub use memory::{MemoryProvider, SignerAction};

@@ -90,32 +90,9 @@ impl Emulator {
     /// The variables `ProviderConfig::from_env` reads, pointing at this emulator.
     fn vars(&self) -> Vec<(&'static str, String)> {
         match self {
-            Self::DocuSign(emu) => vec![
-                ("SIGNING_PROVIDER", "docusign".to_owned()),
-                ("DOCUSIGN_AUTH_URL", emu.auth_url()),
-                ("DOCUSIGN_INTEGRATION_KEY", emu.integration_key().to_owned()),
-                ("DOCUSIGN_USER_ID", emu.user_id().to_owned()),
-                // The emulator's test key, on one line (`\n` for each line break).
-                (
-                    "DOCUSIGN_PRIVATE_KEY",
-                    emu.private_key_pem().trim_end().replace('\n', "\\n"),
-                ),
-                ("DOCUSIGN_HMAC_KEYS", emu.hmac_keys().join(",")),
-            ],
-            Self::HeySign(emu) => vec![
-                ("SIGNING_PROVIDER", "heysign".to_owned()),
-                ("HEYSIGN_API_URL", emu.api_url()),
-                ("HEYSIGN_AUTH_URL", emu.auth_url()),
-                ("HEYSIGN_CLIENT_ID", emu.client_id().to_owned()),
-                ("HEYSIGN_CLIENT_SECRET", emu.client_secret().to_owned()),
-                ("HEYSIGN_ISSUER", ISSUER.to_owned()),
-            ],
-            Self::LeapSign(emu) => vec![
-                ("SIGNING_PROVIDER", "leap-sign".to_owned()),
-                ("LEAP_SIGN_BASE_URL", emu.base_url()),
-                ("LEAP_SIGN_API_KEY", emu.api_key().to_owned()),
-                ("LEAP_SIGN_DEFAULT_OWNER", OWNER.to_owned()),
-            ],
+            Self::DocuSign(emu) => docusign_vars(emu),
+            Self::HeySign(emu) => heysign_vars(emu),
+            Self::LeapSign(emu) => leap_sign_vars(emu),
         }
     }
 
@@ -140,6 +117,44 @@ impl Emulator {
             Self::LeapSign(emu) => emu.sign_all(id).map_err(|e| e.to_string()),
         }
     }
+}
+
+/// The variables that point the DocuSign adapter at `emu`.
+pub(super) fn docusign_vars(emu: &DocuSignEmulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("SIGNING_PROVIDER", "docusign".to_owned()),
+        ("DOCUSIGN_AUTH_URL", emu.auth_url()),
+        ("DOCUSIGN_INTEGRATION_KEY", emu.integration_key().to_owned()),
+        ("DOCUSIGN_USER_ID", emu.user_id().to_owned()),
+        // The emulator's test key, on one line (`\n` for each line break).
+        (
+            "DOCUSIGN_PRIVATE_KEY",
+            emu.private_key_pem().trim_end().replace('\n', "\\n"),
+        ),
+        ("DOCUSIGN_HMAC_KEYS", emu.hmac_keys().join(",")),
+    ]
+}
+
+/// The variables that point the HeySign adapter at `emu`.
+pub(super) fn heysign_vars(emu: &HeySignEmulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("SIGNING_PROVIDER", "heysign".to_owned()),
+        ("HEYSIGN_API_URL", emu.api_url()),
+        ("HEYSIGN_AUTH_URL", emu.auth_url()),
+        ("HEYSIGN_CLIENT_ID", emu.client_id().to_owned()),
+        ("HEYSIGN_CLIENT_SECRET", emu.client_secret().to_owned()),
+        ("HEYSIGN_ISSUER", ISSUER.to_owned()),
+    ]
+}
+
+/// The variables that point the LEAP Sign adapter at `emu`.
+pub(super) fn leap_sign_vars(emu: &LeapSignEmulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("SIGNING_PROVIDER", "leap-sign".to_owned()),
+        ("LEAP_SIGN_BASE_URL", emu.base_url()),
+        ("LEAP_SIGN_API_KEY", emu.api_key().to_owned()),
+        ("LEAP_SIGN_DEFAULT_OWNER", OWNER.to_owned()),
+    ]
 }
 
 /// Signs every envelope `after` it is first seen open; never returns.
@@ -170,7 +185,7 @@ async fn auto_sign(emulator: &Emulator, after: Duration) {
 }
 
 /// `export NAME=value` lines, quoted for a POSIX shell where needed.
-fn exports(vars: &[(&str, String)]) -> String {
+pub(super) fn exports(vars: &[(&str, String)]) -> String {
     let mut text = String::new();
     for (name, value) in vars {
         // Writing to a String cannot fail.

@@ -2,6 +2,7 @@
 
 mod cancel;
 mod emulate;
+mod sandbox;
 mod send;
 mod status;
 mod watch;
@@ -21,5 +22,6 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Watch(args) => watch::run(&args, out).await,
         Command::Webhook(WebhookCommand::Verify(args)) => webhook::verify(&args, out),
         Command::Emulate(args) => emulate::run(&args, out).await,
+        Command::Sandbox(args) => sandbox::run(&args, out).await,
     }
 }

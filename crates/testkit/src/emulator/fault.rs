@@ -57,6 +57,22 @@ impl FaultPlan {
             .clear();
     }
 
+    /// The faults not yet applied, route by route (routes in name order), each queue in the
+    /// order its faults will be applied.
+    pub fn pending(&self) -> Vec<(&'static str, Fault)> {
+        let queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut routes: Vec<&&'static str> = queues.keys().collect();
+        routes.sort();
+        routes
+            .into_iter()
+            .flat_map(|route| {
+                queues[*route]
+                    .iter()
+                    .map(move |fault| (*route, fault.clone()))
+            })
+            .collect()
+    }
+
     /// Takes the next fault queued for `route`, if any.
     pub(crate) fn take(&self, route: &str) -> Option<Fault> {
         self.queues
@@ -94,6 +110,15 @@ mod tests {
         plan.inject("a", Fault::Status(500), 2);
         plan.inject("a", Fault::MalformedBody, 1);
         plan.inject("b", Fault::DropConnection, 1);
+        assert_eq!(
+            plan.pending(),
+            [
+                ("a", Fault::Status(500)),
+                ("a", Fault::Status(500)),
+                ("a", Fault::MalformedBody),
+                ("b", Fault::DropConnection),
+            ]
+        );
         assert_eq!(plan.take("a"), Some(Fault::Status(500)));
         assert_eq!(plan.take("b"), Some(Fault::DropConnection));
         assert_eq!(plan.take("a"), Some(Fault::Status(500)));

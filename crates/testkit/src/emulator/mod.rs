@@ -13,6 +13,8 @@
 
 #[cfg(any(feature = "heysign", feature = "docusign"))]
 mod clock;
+#[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
+mod delivery;
 mod fault;
 #[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
 // Each emulator uses a part of the shape vocabulary (only HeySign has renamed documented fields,
@@ -27,8 +29,8 @@ mod net;
 mod server;
 #[cfg(any(feature = "heysign", feature = "docusign"))]
 mod tokens;
-#[cfg(any(feature = "heysign", feature = "docusign"))]
-mod urlencoded;
+#[cfg(any(feature = "heysign", feature = "docusign", feature = "sandbox"))]
+pub(crate) mod urlencoded;
 
 pub use fault::{Fault, FaultPlan, RecordedRequest};
 #[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]

@@ -51,6 +51,16 @@ impl RequestLog {
         self.lock().clone()
     }
 
+    /// How many requests were recorded.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no request was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// How many recorded requests were classified as `route`.
     pub fn count(&self, route: &str) -> usize {
         self.lock()

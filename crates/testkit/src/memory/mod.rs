@@ -25,6 +25,7 @@
 //! # Ok(()) }
 //! ```
 
+mod control;
 mod state;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};

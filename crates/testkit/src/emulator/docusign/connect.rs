@@ -9,8 +9,7 @@
 //! Messages go out one at a time, in the order the events happened, each tried once. Only
 //! loopback URLs are called; any other URL is recorded with the message but never contacted.
 
-use crate::emulator::net::{is_https_or_loopback, is_loopback};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -21,11 +20,13 @@ use http::{HeaderMap, HeaderName, HeaderValue, header};
 use reqwest::Url;
 use serde_json::Value;
 use sha2::Sha256;
-use tokio::sync::{Notify, mpsc};
+use signing_core::{EnvelopeId, EventKind};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-/// How long one delivery attempt may take.
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::control::{Delivery, Recorder};
+use crate::emulator::delivery::{self, Outgoing};
+use crate::emulator::net::is_https_or_loopback;
 
 /// The Connect events the emulator knows by name (the `events` list of an `eventNotification`).
 /// It emits the `envelope-` ones for drafts, sending, delivery, completion, decline and void and
@@ -214,21 +215,51 @@ impl ConnectDelivery {
     }
 }
 
-/// Every delivery attempted so far, and a wake-up for those waiting for one.
-#[derive(Debug, Default)]
-struct DeliveryLog {
-    entries: Mutex<Vec<ConnectDelivery>>,
-    added: Notify,
+impl From<Delivery> for ConnectDelivery {
+    fn from(delivery: Delivery) -> Self {
+        Self {
+            url: delivery.url,
+            event: delivery.event,
+            envelope_id: delivery
+                .envelope_id
+                .map(|id| id.as_str().to_owned())
+                .unwrap_or_default(),
+            headers: delivery.headers,
+            body: delivery.body,
+            assumed_body: delivery.assumed_body,
+            status: delivery.status,
+            error: delivery.error,
+            accepted: delivery.accepted,
+        }
+    }
 }
 
-impl DeliveryLog {
-    fn lock(&self) -> MutexGuard<'_, Vec<ConnectDelivery>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+impl From<Message> for Outgoing {
+    fn from(message: Message) -> Self {
+        Self {
+            kind: kind_of(message.event),
+            event: message.event.to_owned(),
+            envelope_id: Some(EnvelopeId::new(message.envelope_id)),
+            url: message.url,
+            headers: message.headers,
+            body: message.body,
+            assumed_body: message.assumed_body,
+        }
     }
+}
 
-    fn push(&self, delivery: ConnectDelivery) {
-        self.lock().push(delivery);
-        self.added.notify_waiters();
+/// The library's name for a Connect event.
+fn kind_of(event: &str) -> EventKind {
+    match event {
+        "envelope-created" => EventKind::Created,
+        "envelope-sent" => EventKind::Sent,
+        "envelope-completed" => EventKind::Completed,
+        "envelope-declined" => EventKind::Declined,
+        "envelope-voided" => EventKind::Cancelled,
+        "recipient-delivered" => EventKind::SignerViewed,
+        "recipient-completed" => EventKind::SignerSigned,
+        "recipient-declined" => EventKind::SignerDeclined,
+        other => EventKind::Other(other.to_owned()),
     }
 }
 
@@ -236,7 +267,7 @@ impl DeliveryLog {
 #[derive(Debug)]
 pub(super) struct Dispatcher {
     queue: mpsc::UnboundedSender<Message>,
-    log: Arc<DeliveryLog>,
+    log: Arc<Recorder<Delivery>>,
     client: reqwest::Client,
 }
 
@@ -244,14 +275,8 @@ impl Dispatcher {
     /// Starts the delivery task; abort the handle to stop it.
     pub(super) fn start() -> (Self, JoinHandle<()>) {
         let (queue, jobs) = mpsc::unbounded_channel();
-        let log = Arc::new(DeliveryLog::default());
-        // No proxies (the receivers are local), no redirects (only the given URL is called).
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(DELIVERY_TIMEOUT)
-            .build()
-            .unwrap_or_default();
+        let log = Arc::new(Recorder::default());
+        let client = delivery::client();
         let task = tokio::spawn(deliver_all(jobs, Arc::clone(&log), client.clone()));
         (Self { queue, log, client }, task)
     }
@@ -264,53 +289,24 @@ impl Dispatcher {
     }
 
     /// Every delivery attempted so far, in order.
-    pub(super) fn deliveries(&self) -> Vec<ConnectDelivery> {
-        self.log.lock().clone()
+    pub(super) fn deliveries(&self) -> Vec<Delivery> {
+        self.log.all()
     }
 
-    /// The first delivery of `event` for `envelope_id`, waiting up to `timeout` for it.
+    /// The first delivery that `matches`, waiting up to `timeout` for it.
     pub(super) async fn wait_for(
         &self,
-        envelope_id: &str,
-        event: &str,
+        matches: impl Fn(&Delivery) -> bool,
         timeout: Duration,
-    ) -> Option<ConnectDelivery> {
-        let find = || {
-            self.log
-                .lock()
-                .iter()
-                .find(|delivery| delivery.envelope_id == envelope_id && delivery.event == event)
-                .cloned()
-        };
-        let wait = async {
-            loop {
-                // Registering interest before looking means a delivery recorded in between
-                // still wakes us.
-                let added = self.log.added.notified();
-                tokio::pin!(added);
-                added.as_mut().enable();
-                if let Some(delivery) = find() {
-                    return delivery;
-                }
-                added.await;
-            }
-        };
-        tokio::time::timeout(timeout, wait).await.ok()
+    ) -> Option<Delivery> {
+        self.log.wait_for(matches, timeout).await
     }
 
     /// Sends the recorded delivery number `index` again, byte for byte, and records the new
     /// attempt; `None` if there is no such delivery.
-    pub(super) async fn redeliver(&self, index: usize) -> Option<ConnectDelivery> {
-        let earlier = self.log.lock().get(index).cloned()?;
-        let message = Message {
-            url: earlier.url,
-            event: known_event(&earlier.event).unwrap_or("envelope-sent"),
-            envelope_id: earlier.envelope_id,
-            headers: earlier.headers,
-            body: earlier.body,
-            assumed_body: earlier.assumed_body,
-        };
-        let delivery = deliver(&self.client, message).await;
+    pub(super) async fn redeliver(&self, index: usize) -> Option<Delivery> {
+        let earlier = self.log.get(index)?;
+        let delivery = delivery::attempt(&self.client, Outgoing::from(earlier)).await;
         self.log.push(delivery.clone());
         Some(delivery)
     }
@@ -318,43 +314,11 @@ impl Dispatcher {
 
 async fn deliver_all(
     mut jobs: mpsc::UnboundedReceiver<Message>,
-    log: Arc<DeliveryLog>,
+    log: Arc<Recorder<Delivery>>,
     client: reqwest::Client,
 ) {
     while let Some(message) = jobs.recv().await {
-        let delivery = deliver(&client, message).await;
-        log.push(delivery);
-    }
-}
-
-async fn deliver(client: &reqwest::Client, message: Message) -> ConnectDelivery {
-    let (status, error) = if is_loopback(&message.url) {
-        match client
-            .post(&message.url)
-            .headers(message.headers.clone())
-            .body(message.body.clone())
-            .send()
-            .await
-        {
-            Ok(response) => (Some(response.status().as_u16()), None),
-            Err(error) => (None, Some(error.to_string())),
-        }
-    } else {
-        (
-            None,
-            Some("not called: the emulator only calls loopback URLs".to_owned()),
-        )
-    };
-    ConnectDelivery {
-        url: message.url,
-        event: message.event.to_owned(),
-        envelope_id: message.envelope_id,
-        headers: message.headers,
-        body: message.body,
-        assumed_body: message.assumed_body,
-        accepted: status.is_some_and(|status| (200..300).contains(&status)),
-        status,
-        error,
+        log.push(delivery::attempt(&client, Outgoing::from(message)).await);
     }
 }
 

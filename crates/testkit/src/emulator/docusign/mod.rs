@@ -43,7 +43,8 @@
 //! [`decline`](DocuSignEmulator::decline) and [`sign_all`](DocuSignEmulator::sign_all), and an
 //! envelope whose `eventNotification` asks for the event gets a Connect message on its own
 //! receiver (only loopback URLs are called; others are recorded, not called). Faults are
-//! injected per [`Route`] and every request of both hosts is kept for inspection.
+//! injected per [`Route`] and every request of both hosts is kept for inspection. The emulator
+//! is also a [`Control`](crate::control::Control) handle, the shape every emulator shares.
 //!
 //! What the emulator sends (API answers, the auth host's token and userinfo, Connect messages)
 //! follows its [`AnswerMode`]: by default every field the project assumed, as below; with
@@ -225,6 +226,7 @@ mod api_error;
 mod auth;
 mod clock;
 mod connect;
+mod control;
 mod definition;
 mod error;
 mod json;
@@ -665,7 +667,12 @@ impl DocuSignEmulator {
 
     /// Every Connect delivery attempted so far, in the order they finished.
     pub fn deliveries(&self) -> Vec<ConnectDelivery> {
-        self.shared.dispatcher().deliveries()
+        self.shared
+            .dispatcher()
+            .deliveries()
+            .into_iter()
+            .map(ConnectDelivery::from)
+            .collect()
     }
 
     /// The first delivery of `event` (such as `envelope-completed`) for the envelope, waiting up
@@ -678,8 +685,18 @@ impl DocuSignEmulator {
     ) -> Option<ConnectDelivery> {
         self.shared
             .dispatcher()
-            .wait_for(envelope_id, event, timeout)
+            .wait_for(
+                |delivery| {
+                    delivery.event == event
+                        && delivery
+                            .envelope_id
+                            .as_ref()
+                            .is_some_and(|id| id.as_str() == envelope_id)
+                },
+                timeout,
+            )
             .await
+            .map(ConnectDelivery::from)
     }
 
     /// Sends delivery number `index` of [`deliveries`](Self::deliveries) again, byte for byte
@@ -690,6 +707,7 @@ impl DocuSignEmulator {
             .dispatcher()
             .redeliver(index)
             .await
+            .map(ConnectDelivery::from)
             .ok_or(EmulatorError::UnknownDelivery { index })
     }
 }

@@ -36,6 +36,22 @@ pub enum Route {
 }
 
 impl Route {
+    /// Every route, in the order they are declared.
+    pub const ALL: [Self; 12] = [
+        Self::Token,
+        Self::UserInfo,
+        Self::CreateEnvelope,
+        Self::ListEnvelopes,
+        Self::GetEnvelope,
+        Self::UpdateEnvelope,
+        Self::ListRecipients,
+        Self::GetCombinedDocument,
+        Self::GetCertificate,
+        Self::GetDocument,
+        Self::CreateRecipientView,
+        Self::MoveEnvelopes,
+    ];
+
     /// The route's name as recorded in
     /// [`RecordedRequest::route`](crate::emulator::RecordedRequest::route), such as
     /// `"create_envelope"`.

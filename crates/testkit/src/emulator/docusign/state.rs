@@ -24,6 +24,7 @@ use super::model::{
     TextCustomField,
 };
 use super::render::{self, Include, Sender};
+use crate::control::{Email, EmailKind};
 use crate::emulator::clock::Clock;
 use crate::emulator::mode::{AnswerMode, ModeCell};
 
@@ -194,6 +195,8 @@ pub(super) struct Store {
     next_field_id: u64,
     /// Messages of the events caused by the change in progress, not yet queued.
     outbox: Vec<Message>,
+    /// Every e-mail sent to recipients and to the sender.
+    pub(super) emails: Vec<Email>,
     /// The answer mode the messages of the change in progress are worded in.
     mode: AnswerMode,
 }
@@ -209,6 +212,7 @@ impl Store {
             hmac_keys: config.hmac_keys.clone(),
             next_field_id: 10_000_001,
             outbox: Vec::new(),
+            emails: Vec::new(),
             mode: AnswerMode::Assumed,
         }
     }
@@ -544,6 +548,20 @@ impl Store {
         let recipient_id = signer.id.clone();
         envelope.set_status(EnvelopeStatus::Declined, now);
         envelope.declined_at = Some(now);
+        // The sender is told who declined.
+        let subject = format!(
+            "Declined: {}",
+            envelope.email_subject.as_deref().unwrap_or_default()
+        );
+        let email = Email::new(
+            now,
+            envelope.id.as_str(),
+            self.user_email.as_str(),
+            EmailKind::Declined,
+            subject,
+        )
+        .with_name(Some(self.user_name.clone()));
+        self.emails.push(email);
         self.emit(index, "recipient-declined", Some(recipient_id));
         self.emit(index, "envelope-declined", None);
         Ok(())
@@ -641,6 +659,11 @@ impl Store {
             recipient.status = RecipientStatus::Sent;
             recipient.sent_at = Some(now);
             let recipient_id = recipient.id.clone();
+            let (kind, prefix) = match recipient.kind {
+                RecipientKind::Signer => (EmailKind::SignRequest, "Please DocuSign"),
+                RecipientKind::CarbonCopy => (EmailKind::Copy, "Copy"),
+            };
+            self.mail(index, position, kind, prefix, now);
             self.emit(index, "recipient-sent", Some(recipient_id));
         }
     }
@@ -693,6 +716,9 @@ impl Store {
         }
         envelope.set_status(EnvelopeStatus::Completed, now);
         envelope.completed_at = Some(now);
+        for position in 0..self.envelopes[index].recipients.len() {
+            self.mail(index, position, EmailKind::Completed, "Completed", now);
+        }
         self.emit(index, "envelope-completed", None);
     }
 
@@ -702,7 +728,40 @@ impl Store {
         envelope.set_status(EnvelopeStatus::Voided, now);
         envelope.voided_at = Some(now);
         envelope.voided_reason = Some(reason);
+        // Those the envelope had reached are told it was voided.
+        for position in 0..self.envelopes[index].recipients.len() {
+            if self.envelopes[index].recipients[position].sent_at.is_some() {
+                self.mail(index, position, EmailKind::Cancelled, "Voided", now);
+            }
+        }
         self.emit(index, "envelope-voided", None);
+    }
+
+    /// Records the e-mail of `kind` to the recipient at `position`, its subject the envelope's
+    /// after `prefix` (`Please DocuSign: NDA`).
+    fn mail(
+        &mut self,
+        index: usize,
+        position: usize,
+        kind: EmailKind,
+        prefix: &str,
+        now: OffsetDateTime,
+    ) {
+        let envelope = &self.envelopes[index];
+        let recipient = &envelope.recipients[position];
+        let subject = format!(
+            "{prefix}: {}",
+            envelope.email_subject.as_deref().unwrap_or_default()
+        );
+        let email = Email::new(
+            now,
+            envelope.id.as_str(),
+            recipient.email.as_str(),
+            kind,
+            subject,
+        )
+        .with_name(Some(recipient.name.clone()));
+        self.emails.push(email);
     }
 
     /// Queues the Connect message of `event` if the envelope's `eventNotification` asks for it.

@@ -8,7 +8,9 @@
 //! per Standard Webhooks to receivers a test registered on loopback.
 //!
 //! Signees cannot sign over the API; a test plays their part with
-//! [`sign`](HeySignEmulator::sign) and [`sign_all`](HeySignEmulator::sign_all).
+//! [`sign`](HeySignEmulator::sign) (by signee id) and [`sign_all`](HeySignEmulator::sign_all),
+//! or, like on every emulator, through [`Control`](crate::control::Control), which knows a
+//! signee by agreement id and e-mail address.
 //!
 //! What the emulator sends (API answers and webhook bodies) follows its [`AnswerMode`]: by
 //! default every field the project assumed; with [`HeySignEmulatorBuilder::answer_mode`] or
@@ -81,6 +83,7 @@
 mod answers;
 mod auth;
 mod clock;
+mod control;
 mod error;
 mod ids;
 mod json;
@@ -337,7 +340,12 @@ impl HeySignEmulator {
 
     /// Every webhook delivery attempted so far, in the order they were sent.
     pub fn deliveries(&self) -> Vec<WebhookDelivery> {
-        self.shared.dispatcher().deliveries()
+        self.shared
+            .dispatcher()
+            .deliveries()
+            .into_iter()
+            .map(WebhookDelivery::from)
+            .collect()
     }
 
     /// The first delivery of `event_type` (such as `agreement.completed`), waiting up to
@@ -347,7 +355,11 @@ impl HeySignEmulator {
         event_type: &str,
         timeout: Duration,
     ) -> Option<WebhookDelivery> {
-        self.shared.dispatcher().wait_for(event_type, timeout).await
+        self.shared
+            .dispatcher()
+            .wait_for(|delivery| delivery.event == event_type, timeout)
+            .await
+            .map(WebhookDelivery::from)
     }
 
     /// Registers a webhook as `POST /v1/webhooks` does, returning its id and secret. An empty

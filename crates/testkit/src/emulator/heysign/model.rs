@@ -117,7 +117,7 @@ impl Document {
     }
 }
 
-/// An uploaded file. Only what the API reports about it is kept, plus whether it is a PDF.
+/// An uploaded file: what the API reports about it, and its bytes.
 #[derive(Debug, Clone)]
 pub(super) struct File {
     pub(super) id: String,
@@ -128,6 +128,7 @@ pub(super) struct File {
     pub(super) sha256: String,
     pub(super) content_type: String,
     pub(super) is_pdf: bool,
+    pub(super) content: bytes::Bytes,
 }
 
 impl File {

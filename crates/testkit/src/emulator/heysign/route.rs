@@ -59,6 +59,35 @@ pub enum Route {
 }
 
 impl Route {
+    /// Every route, in the order they are declared.
+    pub const ALL: [Self; 25] = [
+        Self::Token,
+        Self::ListAgreements,
+        Self::CreateAgreement,
+        Self::GetAgreement,
+        Self::EditAgreement,
+        Self::DeleteAgreement,
+        Self::SubmitAgreement,
+        Self::CancelAgreement,
+        Self::CreateDocument,
+        Self::ListDocuments,
+        Self::GetDocument,
+        Self::DeleteDocument,
+        Self::UploadFile,
+        Self::ListFiles,
+        Self::GetFile,
+        Self::ListSignees,
+        Self::CreateSignee,
+        Self::GetSignee,
+        Self::EditSignee,
+        Self::DeleteSignee,
+        Self::CreateTenant,
+        Self::CreateTheme,
+        Self::ListWebhooks,
+        Self::CreateWebhook,
+        Self::DeleteWebhook,
+    ];
+
     /// The route's name as recorded in [`RecordedRequest::route`](crate::emulator::RecordedRequest::route),
     /// such as `"submit_agreement"`.
     pub fn as_str(self) -> &'static str {

@@ -23,6 +23,7 @@ use super::model::{
 };
 use super::problem::ApiError;
 use super::webhooks::{self, Dispatcher, Event};
+use crate::control::{Email, EmailKind};
 use crate::emulator::clock::Clock;
 use crate::emulator::mode::{AnswerMode, ModeCell};
 
@@ -132,6 +133,8 @@ pub(super) struct Store {
     tenants: Vec<Tenant>,
     themes: Vec<Theme>,
     pub(super) webhooks: Vec<Webhook>,
+    /// Every e-mail sent: the invitations of agreements that ask for e-mail notifications.
+    pub(super) emails: Vec<Email>,
     /// Events caused by the change in progress, not yet queued for delivery.
     events: Vec<Event>,
 }
@@ -147,6 +150,7 @@ impl Store {
             tenants: Vec::new(),
             themes: Vec::new(),
             webhooks: Vec::new(),
+            emails: Vec::new(),
             events: Vec::new(),
         }
     }
@@ -320,8 +324,32 @@ impl Store {
         // so only unscheduled agreements are ever published.
         if publish_date.is_none() {
             self.emit("agreement.published", agreement);
+            self.invite(id, &signee_ids, now);
         }
         Ok(())
+    }
+
+    /// E-mails each signee an invitation to sign, when the agreement asks for e-mail
+    /// notifications.
+    fn invite(&mut self, id: &str, signee_ids: &[String], now: OffsetDateTime) {
+        let Some(agreement) = self.agreement(id) else {
+            return;
+        };
+        if agreement.notifications != "Email" {
+            return;
+        }
+        let subject = format!(
+            "{} invites you to sign {}",
+            agreement.issuer,
+            agreement.title.as_deref().unwrap_or("an agreement")
+        );
+        let emails: Vec<Email> = signee_ids
+            .iter()
+            .filter_map(|signee_id| self.signee(signee_id))
+            .filter_map(|signee| signee.attributes.get("email").and_then(Value::as_str))
+            .map(|address| Email::new(now, id, address, EmailKind::SignRequest, subject.clone()))
+            .collect();
+        self.emails.extend(emails);
     }
 
     pub(super) fn cancel_agreement(&mut self, id: &str) -> Result<(), ApiError> {
@@ -431,6 +459,7 @@ impl Store {
             content_type: new.content_type,
             // Decided by content, not by name or declared type, as the real service does.
             is_pdf: new.content.starts_with(b"%PDF-"),
+            content: new.content,
         };
         let json = file.to_json();
         self.files.push(file);

@@ -1,8 +1,7 @@
 //! Webhook deliveries: Standard Webhooks signing, one ordered delivery queue per emulator, and
 //! the record of every delivery attempt.
 
-use crate::emulator::net::is_loopback;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -12,14 +11,17 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use signing_core::{EnvelopeId, EventKind};
 use time::OffsetDateTime;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::answers;
 use super::clock;
 use super::model::Webhook;
+use crate::control::{Delivery, Recorder};
+use crate::emulator::delivery::{self, Outgoing};
 use crate::emulator::mode::AnswerMode;
 
 /// Every event the API sends.
@@ -34,9 +36,6 @@ pub(super) const EVENTS: [&str; 9] = [
     "signee.signsession.created",
     "signee.signsession.completed",
 ];
-
-/// How long one delivery attempt may take.
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
 
 const SECRET_PREFIX: &str = "whsec_";
 
@@ -110,44 +109,23 @@ impl WebhookDelivery {
 /// A message waiting in the delivery queue.
 #[derive(Debug)]
 struct Job {
-    url: String,
     secret: String,
     message_id: String,
-    body: Bytes,
-}
-
-/// Every delivery attempted so far, and a wake-up for those waiting for one.
-#[derive(Debug, Default)]
-struct DeliveryLog {
-    entries: Mutex<Vec<WebhookDelivery>>,
-    added: Notify,
-}
-
-impl DeliveryLog {
-    fn lock(&self) -> MutexGuard<'_, Vec<WebhookDelivery>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn find(&self, event: &str) -> Option<WebhookDelivery> {
-        self.lock()
-            .iter()
-            .find(|delivery| delivery.event_type().as_deref() == Some(event))
-            .cloned()
-    }
+    message: Outgoing,
 }
 
 /// Queues events for delivery; a single worker task sends them one at a time, in order.
 #[derive(Debug)]
 pub(super) struct Dispatcher {
     queue: mpsc::UnboundedSender<Job>,
-    log: Arc<DeliveryLog>,
+    log: Arc<Recorder<Delivery>>,
 }
 
 impl Dispatcher {
     /// Starts the delivery worker. It runs until the returned handle is aborted.
     pub(super) fn start() -> (Self, JoinHandle<()>) {
         let (queue, jobs) = mpsc::unbounded_channel();
-        let log = Arc::new(DeliveryLog::default());
+        let log = Arc::new(Recorder::default());
         let worker = tokio::spawn(deliver_all(jobs, Arc::clone(&log)));
         (Self { queue, log }, worker)
     }
@@ -156,6 +134,11 @@ impl Dispatcher {
     /// All of them get the same message id and body.
     pub(super) fn dispatch(&self, webhooks: &[Webhook], event: &Event, mode: AnswerMode) {
         let message_id = format!("msg_{}", Uuid::new_v4().simple());
+        let assumed = json!({
+            "type": event.kind,
+            "timestamp": clock::format(event.at),
+            "data": event.data,
+        });
         let data = mode.render(answers::event_shape(event.kind), event.data.clone());
         let body = mode.render(
             &answers::WEBHOOK_BODY,
@@ -166,86 +149,98 @@ impl Dispatcher {
             }),
         );
         let body = Bytes::from(body.to_string());
+        let assumed_body = Bytes::from(assumed.to_string());
+        let envelope_id = if event.kind.starts_with("agreement.") {
+            event.data.get("id")
+        } else {
+            event.data.get("agreement_id")
+        }
+        .and_then(Value::as_str)
+        .map(EnvelopeId::new);
         for webhook in webhooks.iter().filter(|webhook| webhook.wants(event.kind)) {
             // The worker only stops when the emulator is dropped, and then nobody is left to
             // observe a lost delivery.
             let _ = self.queue.send(Job {
-                url: webhook.url.clone(),
                 secret: webhook.secret.clone(),
                 message_id: message_id.clone(),
-                body: body.clone(),
+                message: Outgoing {
+                    event: event.kind.to_owned(),
+                    kind: kind_of(event.kind, &event.data),
+                    envelope_id: envelope_id.clone(),
+                    url: webhook.url.clone(),
+                    headers: HeaderMap::new(),
+                    body: body.clone(),
+                    assumed_body: assumed_body.clone(),
+                },
             });
         }
     }
 
     /// Every delivery attempted so far, in order.
-    pub(super) fn deliveries(&self) -> Vec<WebhookDelivery> {
-        self.log.lock().clone()
+    pub(super) fn deliveries(&self) -> Vec<Delivery> {
+        self.log.all()
     }
 
-    /// The first delivery of `event`, waiting up to `timeout` for one to be attempted.
-    pub(super) async fn wait_for(&self, event: &str, timeout: Duration) -> Option<WebhookDelivery> {
-        let wait = async {
-            loop {
-                // Registering interest before looking means a delivery recorded in between
-                // still wakes us.
-                let added = self.log.added.notified();
-                tokio::pin!(added);
-                added.as_mut().enable();
-                if let Some(delivery) = self.log.find(event) {
-                    return delivery;
-                }
-                added.await;
-            }
-        };
-        tokio::time::timeout(timeout, wait).await.ok()
+    /// The first delivery that `matches`, waiting up to `timeout` for one to be attempted.
+    pub(super) async fn wait_for(
+        &self,
+        matches: impl Fn(&Delivery) -> bool,
+        timeout: Duration,
+    ) -> Option<Delivery> {
+        self.log.wait_for(matches, timeout).await
     }
 }
 
-async fn deliver_all(mut jobs: mpsc::UnboundedReceiver<Job>, log: Arc<DeliveryLog>) {
-    // Without TLS support and without proxies: deliveries only ever go to loopback.
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(DELIVERY_TIMEOUT)
-        .build()
-        .unwrap_or_default();
+/// The library's name for a HeySign event; `agreement.updated` is a cancellation when the
+/// agreement it carries is `Cancelled`.
+fn kind_of(event: &str, data: &Value) -> EventKind {
+    match event {
+        "agreement.created" => EventKind::Created,
+        "agreement.published" => EventKind::Sent,
+        "agreement.completed" => EventKind::Completed,
+        "agreement.updated" if data.get("status").and_then(Value::as_str) == Some("Cancelled") => {
+            EventKind::Cancelled
+        }
+        "signee.signsession.created" => EventKind::SignerViewed,
+        "signee.signsession.completed" => EventKind::SignerSigned,
+        other => EventKind::Other(other.to_owned()),
+    }
+}
+
+impl From<Delivery> for WebhookDelivery {
+    fn from(delivery: Delivery) -> Self {
+        Self {
+            url: delivery.url,
+            headers: delivery.headers,
+            body: delivery.body,
+            status: delivery.status,
+        }
+    }
+}
+
+async fn deliver_all(mut jobs: mpsc::UnboundedReceiver<Job>, log: Arc<Recorder<Delivery>>) {
+    let client = delivery::client();
     while let Some(job) = jobs.recv().await {
-        let delivery = deliver(&client, job).await;
-        log.lock().push(delivery);
-        log.added.notify_waiters();
+        let mut message = job.message;
+        message.headers = headers(&job.secret, &job.message_id, &message.body);
+        log.push(delivery::attempt(&client, message).await);
     }
 }
 
-async fn deliver(client: &reqwest::Client, job: Job) -> WebhookDelivery {
+/// The Standard Webhooks headers of one attempt, stamped now.
+fn headers(secret: &str, message_id: &str, body: &[u8]) -> HeaderMap {
     let timestamp = OffsetDateTime::now_utc().unix_timestamp();
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    insert(&mut headers, "webhook-id", &job.message_id);
+    insert(&mut headers, "webhook-id", message_id);
     insert(&mut headers, "webhook-timestamp", &timestamp.to_string());
-    if let Some(signature) = signature(&job.secret, &job.message_id, timestamp, &job.body) {
+    if let Some(signature) = signature(secret, message_id, timestamp, body) {
         insert(&mut headers, "webhook-signature", &signature);
     }
-    let status = if is_loopback(&job.url) {
-        client
-            .post(&job.url)
-            .headers(headers.clone())
-            .body(job.body.clone())
-            .send()
-            .await
-            .ok()
-            .map(|response| response.status().as_u16())
-    } else {
-        None
-    };
-    WebhookDelivery {
-        url: job.url,
-        headers,
-        body: job.body,
-        status,
-    }
+    headers
 }
 
 fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {

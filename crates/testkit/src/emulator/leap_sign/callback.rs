@@ -5,23 +5,22 @@
 //! `content-type: application/json`, once, and records every attempt so tests can look at
 //! exactly what was sent.
 
-use crate::emulator::net::{is_https_or_loopback, is_loopback};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::HeaderMap;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::Url;
+use signing_core::{EnvelopeId, EventKind};
 use tokio::runtime::Handle;
-use tokio::sync::Notify;
 
 use super::answers;
 use super::state::Completion;
+use crate::control::{Delivery, Recorder};
+use crate::emulator::delivery::{self, Outgoing};
 use crate::emulator::mode::AnswerMode;
-
-/// How long one delivery attempt may take.
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::emulator::net::is_https_or_loopback;
 
 /// One call of a completion callback URL, as the emulator made it.
 #[derive(Debug, Clone)]
@@ -56,12 +55,15 @@ pub(crate) fn check_url(raw: &str) -> Result<(), String> {
     }
 }
 
+/// The event name a callback is recorded under: the callback URL's own parameter names it.
+pub(crate) const EVENT: &str = "signTasksCompleted";
+
 /// Record of callback deliveries, shared between the emulator and its delivery tasks.
 #[derive(Debug)]
 pub(crate) struct Callbacks {
-    /// Each delivery with the project it announced, in the order the attempts finished.
-    deliveries: Mutex<Vec<(String, CallbackDelivery)>>,
-    recorded: Notify,
+    /// Each delivery, in the order the attempts finished.
+    deliveries: Recorder<Delivery>,
+    client: reqwest::Client,
     runtime: Handle,
 }
 
@@ -70,8 +72,8 @@ impl Callbacks {
     /// code still get delivered.
     pub(crate) fn new(runtime: Handle) -> Self {
         Self {
-            deliveries: Mutex::new(Vec::new()),
-            recorded: Notify::new(),
+            deliveries: Recorder::default(),
+            client: delivery::client(),
             runtime,
         }
     }
@@ -79,96 +81,54 @@ impl Callbacks {
     /// Calls the completion's URL in the background (one attempt), with the body worded as
     /// `mode` says, and records the outcome.
     pub(crate) fn deliver(self: &Arc<Self>, completion: Completion, mode: AnswerMode) {
-        let body = serde_json::json!({
+        let assumed = serde_json::json!({
             "projectId": completion.project_id,
             "status": "COMPLETED",
         });
-        let body = mode.render(&answers::CALLBACK, body);
+        let body = mode.render(&answers::CALLBACK, assumed.clone());
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let delivery = CallbackDelivery {
+        let message = Outgoing {
+            event: EVENT.to_owned(),
+            kind: EventKind::Completed,
+            envelope_id: Some(EnvelopeId::new(completion.project_id)),
             url: completion.callback_url,
             headers,
             body: Bytes::from(body.to_string()),
-            status: None,
+            assumed_body: Bytes::from(assumed.to_string()),
         };
         let this = Arc::clone(self);
         self.runtime.spawn(async move {
-            let mut delivery = delivery;
             // Traffic never leaves the machine: a URL elsewhere is recorded but not called.
-            let on_this_machine = is_loopback(&delivery.url);
-            if on_this_machine {
-                delivery.status = send(&delivery).await;
-            }
-            this.record(completion.project_id, delivery);
+            let delivery = delivery::attempt(&this.client, message).await;
+            this.deliveries.push(delivery);
         });
     }
 
-    fn record(&self, project_id: String, delivery: CallbackDelivery) {
-        self.lock().push((project_id, delivery));
-        self.recorded.notify_waiters();
-    }
-
     /// Every delivery so far, in the order the attempts finished.
-    pub(crate) fn all(&self) -> Vec<CallbackDelivery> {
-        self.lock()
-            .iter()
-            .map(|(_, delivery)| delivery.clone())
-            .collect()
+    pub(crate) fn all(&self) -> Vec<Delivery> {
+        self.deliveries.all()
     }
 
-    /// The first delivery for `project_id`, waiting up to `timeout` for it.
+    /// The first delivery that `matches`, waiting up to `timeout` for it.
     pub(crate) async fn wait_for(
         &self,
-        project_id: &str,
+        matches: impl Fn(&Delivery) -> bool,
         timeout: Duration,
-    ) -> Option<CallbackDelivery> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            // Register for the signal before looking, so a delivery recorded in between is not
-            // missed.
-            let recorded = self.recorded.notified();
-            tokio::pin!(recorded);
-            recorded.as_mut().enable();
-            if let Some(found) = self.find(project_id) {
-                return Some(found);
-            }
-            if tokio::time::timeout_at(deadline, recorded).await.is_err() {
-                return self.find(project_id);
-            }
-        }
-    }
-
-    fn find(&self, project_id: &str) -> Option<CallbackDelivery> {
-        self.lock()
-            .iter()
-            .find(|(id, _)| id == project_id)
-            .map(|(_, delivery)| delivery.clone())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, CallbackDelivery)>> {
-        self.deliveries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    ) -> Option<Delivery> {
+        self.deliveries.wait_for(matches, timeout).await
     }
 }
 
-async fn send(delivery: &CallbackDelivery) -> Option<u16> {
-    // No proxy (the receiver is local) and no redirects (only the registered URL is called).
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(DELIVERY_TIMEOUT)
-        .build()
-        .ok()?;
-    let response = client
-        .post(&delivery.url)
-        .headers(delivery.headers.clone())
-        .body(delivery.body.clone())
-        .send()
-        .await
-        .ok()?;
-    Some(response.status().as_u16())
+impl From<Delivery> for CallbackDelivery {
+    fn from(delivery: Delivery) -> Self {
+        Self {
+            url: delivery.url,
+            headers: delivery.headers,
+            body: delivery.body,
+            status: delivery.status,
+        }
+    }
 }
 
 #[cfg(test)]

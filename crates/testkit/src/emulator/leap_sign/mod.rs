@@ -21,7 +21,8 @@
 //! [`LeapSignEmulator::sign`], sees who was e-mailed a sign task with
 //! [`LeapSignEmulator::notifications`], and receives the completion callback on its own local
 //! receiver (the emulator only ever calls loopback URLs; others are recorded, not called).
-//! Faults are injected per [`Route`] and every request is kept for inspection.
+//! Faults are injected per [`Route`] and every request is kept for inspection. The emulator is
+//! also a [`Control`](crate::control::Control) handle, the shape every emulator shares.
 //!
 //! What the emulator sends (launch-new and process data answers, callback bodies) follows its
 //! [`AnswerMode`]: by default every field the project assumed; with
@@ -71,6 +72,7 @@
 
 mod answers;
 mod callback;
+mod control;
 mod document;
 mod error;
 mod json;
@@ -276,12 +278,16 @@ impl LeapSignEmulator {
 
     /// Every sign task e-mailed so far, in the order the e-mails went out.
     pub fn notifications(&self) -> Vec<Notification> {
-        self.app.lock().notifications().to_vec()
+        self.app.lock().notifications()
     }
 
     /// Every completion callback attempted so far, in the order the attempts finished.
     pub fn callbacks(&self) -> Vec<CallbackDelivery> {
-        self.callbacks.all()
+        self.callbacks
+            .all()
+            .into_iter()
+            .map(CallbackDelivery::from)
+            .collect()
     }
 
     /// Waits up to `timeout` for the completion callback of `project_id` to have been attempted,
@@ -291,7 +297,18 @@ impl LeapSignEmulator {
         project_id: &str,
         timeout: Duration,
     ) -> Option<CallbackDelivery> {
-        self.callbacks.wait_for(project_id, timeout).await
+        self.callbacks
+            .wait_for(
+                |delivery| {
+                    delivery
+                        .envelope_id
+                        .as_ref()
+                        .is_some_and(|id| id.as_str() == project_id)
+                },
+                timeout,
+            )
+            .await
+            .map(CallbackDelivery::from)
     }
 
     /// Adds an in-progress project that was made in the LEAP application rather than through the

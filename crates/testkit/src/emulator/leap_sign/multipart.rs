@@ -176,6 +176,7 @@ fn check_document(file: FilePart) -> Result<Document, FormError> {
         name: file.file_name,
         content_type: format.content_type(),
         size: file.content.len(),
+        content: file.content,
     })
 }
 

@@ -37,6 +37,14 @@ pub enum Route {
 }
 
 impl Route {
+    /// Every route, in the order they are declared.
+    pub const ALL: [Self; 4] = [
+        Self::LaunchNew,
+        Self::GetProcessData,
+        Self::Cancel,
+        Self::Delete,
+    ];
+
     /// The route's name in [`RecordedRequest::route`](crate::emulator::RecordedRequest::route).
     pub fn as_str(self) -> &'static str {
         match self {

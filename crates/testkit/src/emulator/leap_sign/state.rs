@@ -3,9 +3,11 @@
 //! Handlers and test-side actions both go through [`Store`], so a project reached over HTTP and
 //! one driven by a test always agree.
 
+use bytes::Bytes;
 use time::OffsetDateTime;
 
 use super::error::EmulatorError;
+use crate::control::{Email, EmailKind};
 
 /// A person as the launch-new form describes them (the owner or a signer).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,12 +18,13 @@ pub(crate) struct Person {
     pub(crate) title: Option<String>,
 }
 
-/// What the emulator keeps about the uploaded document; the bytes themselves are not needed.
+/// The uploaded document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Document {
     pub(crate) name: String,
     pub(crate) content_type: &'static str,
     pub(crate) size: usize,
+    pub(crate) content: Bytes,
 }
 
 /// A validated launch-new request.
@@ -135,7 +138,8 @@ pub(crate) struct Store {
     /// Kept in creation order so listings are stable; the handful of projects a test creates
     /// makes a linear search cheap.
     projects: Vec<Project>,
-    notifications: Vec<Notification>,
+    /// Every e-mail sent: sign tasks, and signed copies for additional recipients.
+    emails: Vec<Email>,
 }
 
 /// The current time as the process data shows it: UTC, whole seconds.
@@ -204,6 +208,7 @@ impl Store {
                 name: format!("{name}.pdf"),
                 content_type: super::document::PDF_CONTENT_TYPE,
                 size: 0,
+                content: Bytes::new(),
             },
             signers: signer_emails
                 .iter()
@@ -228,8 +233,9 @@ impl Store {
         };
         for index in 0..first_turn {
             notify(
-                &mut self.notifications,
+                &mut self.emails,
                 &project.id,
+                &project.name,
                 &mut project.signers[index],
                 now,
             );
@@ -250,8 +256,21 @@ impl Store {
     }
 
     /// Every sign task e-mailed so far, in order.
-    pub(crate) fn notifications(&self) -> &[Notification] {
-        &self.notifications
+    pub(crate) fn notifications(&self) -> Vec<Notification> {
+        self.emails
+            .iter()
+            .filter(|email| email.kind == EmailKind::SignRequest)
+            .map(|email| Notification {
+                project_id: email.envelope_id.as_str().to_owned(),
+                email: email.to.clone(),
+                at: email.at,
+            })
+            .collect()
+    }
+
+    /// Every e-mail sent so far, in order.
+    pub(crate) fn emails(&self) -> &[Email] {
+        &self.emails
     }
 
     /// Cancels an in-progress project created through the Sign API.
@@ -367,7 +386,7 @@ impl Store {
             && let Some(next) = project.signers.get_mut(index + 1)
             && next.status == SignerStatus::Waiting
         {
-            notify(&mut self.notifications, &project.id, next, now);
+            notify(&mut self.emails, &project.id, &project.name, next, now);
         }
         let all_signed = project
             .signers
@@ -378,6 +397,16 @@ impl Store {
         }
         project.status = ProjectStatus::Completed;
         project.completed_at = Some(now);
+        // Additional recipients receive the signed document.
+        for address in &project.additional_recipients {
+            self.emails.push(Email::new(
+                now,
+                project.id.as_str(),
+                address.as_str(),
+                EmailKind::Completed,
+                format!("Signed: {}", project.name),
+            ));
+        }
         project.callback_url.clone().map(|callback_url| Completion {
             project_id: project.id.clone(),
             callback_url,
@@ -389,19 +418,26 @@ impl Store {
     }
 }
 
+/// The signer's turn has come: their sign task is e-mailed.
 fn notify(
-    notifications: &mut Vec<Notification>,
+    emails: &mut Vec<Email>,
     project_id: &str,
+    project_name: &str,
     signer: &mut Signer,
     now: OffsetDateTime,
 ) {
     signer.status = SignerStatus::Notified;
     signer.notified_at = Some(now);
-    notifications.push(Notification {
-        project_id: project_id.to_owned(),
-        email: signer.person.email.clone(),
-        at: now,
-    });
+    emails.push(
+        Email::new(
+            now,
+            project_id,
+            signer.person.email.as_str(),
+            EmailKind::SignRequest,
+            format!("Sign task: {project_name}"),
+        )
+        .with_name(Some(signer.person.name.clone())),
+    );
 }
 
 #[cfg(test)]
@@ -426,6 +462,7 @@ mod tests {
                 name: "nda.pdf".to_owned(),
                 content_type: "application/pdf",
                 size: 10,
+                content: Bytes::from_static(b"%PDF-1.7\n"),
             },
             ordered,
             additional_recipients: Vec::new(),
@@ -477,11 +514,7 @@ mod tests {
             store.project(&id).map(|p| p.status),
             Some(ProjectStatus::Completed)
         );
-        let emails: Vec<&str> = store
-            .notifications()
-            .iter()
-            .map(|n| n.email.as_str())
-            .collect();
+        let emails: Vec<String> = store.notifications().into_iter().map(|n| n.email).collect();
         assert_eq!(emails, ["a@example.com", "b@example.com"]);
     }
 
