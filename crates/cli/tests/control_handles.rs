@@ -14,6 +14,7 @@ use signing::testkit::emulator::heysign::HeySignEmulator;
 use signing::testkit::emulator::leap_sign::LeapSignEmulator;
 use signing::testkit::memory::MemoryProvider;
 use signing::testkit::receiver::Receiver;
+use signing::webhook::WebhookSecret;
 use signing::{
     Document, EnvelopeStatus, EventKind, NewEnvelope, NewEnvelopeBuilder, Party, Signer,
     SignerStatus, SigningOrder, SigningProvider,
@@ -148,7 +149,7 @@ async fn one_generic_test_drives_every_emulator_and_the_memory_provider() {
         .with_auth_url(heysign.auth_url())
         .with_client_credentials(heysign.client_id(), heysign.client_secret())
         .with_issuer("Acme AB")
-        .with_webhook_secret(secret)
+        .with_webhook_secret(WebhookSecret::new(&secret).expect("a whsec_ secret"))
         .build()
         .expect("heysign");
     let expect = Expect {
