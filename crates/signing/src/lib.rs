@@ -143,6 +143,8 @@ mod docs_doctests {
     struct Performance;
     #[doc = include_str!("../../../docs/reliability.md")]
     struct Reliability;
+    #[doc = include_str!("../../../docs/sandbox.md")]
+    struct Sandbox;
     #[doc = include_str!("../../../docs/testing.md")]
     struct Testing;
     #[doc = include_str!("../../../docs/tracking.md")]
