@@ -175,6 +175,48 @@ pub trait Control: Send + Sync + fmt::Debug {
     fn clear_faults(&self);
 }
 
+/// The methods of [`Control`] every emulator implements alike, from its request log
+/// (`self.log`), its faults (`self.faults`) and its `Route::ALL`, expanded inside each
+/// emulator's `impl Control` so that the three cannot drift apart.
+#[cfg(feature = "emulator")]
+macro_rules! requests_and_faults {
+    ($provider:expr) => {
+        fn request_count(&self) -> usize {
+            self.log.len()
+        }
+
+        fn requests(&self) -> Vec<$crate::emulator::RecordedRequest> {
+            self.log.all()
+        }
+
+        fn routes(&self) -> Vec<&'static str> {
+            Route::ALL.iter().map(|route| route.as_str()).collect()
+        }
+
+        fn inject(
+            &self,
+            route: &str,
+            fault: $crate::emulator::Fault,
+            times: usize,
+        ) -> Result<(), $crate::control::ControlError> {
+            let routes = $crate::control::Control::routes(self);
+            let route = $crate::control::route_named(&routes, route, $provider)?;
+            self.faults.inject(route, fault, times);
+            Ok(())
+        }
+
+        fn pending_faults(&self) -> Vec<(&'static str, $crate::emulator::Fault)> {
+            self.faults.pending()
+        }
+
+        fn clear_faults(&self) {
+            self.faults.clear();
+        }
+    };
+}
+#[cfg(feature = "emulator")]
+pub(crate) use requests_and_faults;
+
 /// Finds the static name of `route` among `routes`, for [`Control::inject`].
 #[cfg(feature = "emulator")]
 pub(crate) fn route_named(

@@ -10,9 +10,8 @@ use super::model::{Envelope, EnvelopeStatus as Status, RecipientKind, RecipientS
 use super::{DocuSignEmulator, Route};
 use crate::control::{
     Control, ControlError, ControlErrorKind, Delivery, DocumentView, Email, EnvelopeView,
-    SignerAction, SignerView, route_named,
+    SignerAction, SignerView,
 };
-use crate::emulator::{Fault, RecordedRequest};
 
 const PROVIDER: &str = "docusign";
 
@@ -142,9 +141,7 @@ impl Control for DocuSignEmulator {
         Ok(DocuSignEmulator::sign_all(self, id.as_str())?)
     }
 
-    fn request_count(&self) -> usize {
-        self.log.len()
-    }
+    crate::control::requests_and_faults!(PROVIDER);
 
     fn deliveries(&self) -> Vec<Delivery> {
         self.shared.dispatcher().deliveries()
@@ -167,27 +164,5 @@ impl Control for DocuSignEmulator {
 
     fn outbox(&self) -> Vec<Email> {
         self.shared.read(|store| store.emails.clone())
-    }
-
-    fn requests(&self) -> Vec<RecordedRequest> {
-        self.log.all()
-    }
-
-    fn routes(&self) -> Vec<&'static str> {
-        Route::ALL.iter().map(|route| route.as_str()).collect()
-    }
-
-    fn inject(&self, route: &str, fault: Fault, times: usize) -> Result<(), ControlError> {
-        let route = route_named(&Control::routes(self), route, PROVIDER)?;
-        self.faults.inject(route, fault, times);
-        Ok(())
-    }
-
-    fn pending_faults(&self) -> Vec<(&'static str, Fault)> {
-        self.faults.pending()
-    }
-
-    fn clear_faults(&self) {
-        self.faults.clear();
     }
 }

@@ -11,9 +11,8 @@ use super::routes::Route;
 use super::state::{Project, ProjectStatus, SignerStatus};
 use crate::control::{
     Control, ControlError, ControlErrorKind, Delivery, DocumentView, Email, EnvelopeView,
-    SignerAction, SignerView, route_named,
+    SignerAction, SignerView,
 };
-use crate::emulator::{Fault, RecordedRequest};
 
 const PROVIDER: &str = "leap-sign";
 
@@ -106,9 +105,7 @@ impl Control for LeapSignEmulator {
         Ok(LeapSignEmulator::sign_all(self, id.as_str())?)
     }
 
-    fn request_count(&self) -> usize {
-        self.log.len()
-    }
+    crate::control::requests_and_faults!(PROVIDER);
 
     fn deliveries(&self) -> Vec<Delivery> {
         self.callbacks.all()
@@ -130,27 +127,5 @@ impl Control for LeapSignEmulator {
 
     fn outbox(&self) -> Vec<Email> {
         self.app.lock().emails().to_vec()
-    }
-
-    fn requests(&self) -> Vec<RecordedRequest> {
-        self.log.all()
-    }
-
-    fn routes(&self) -> Vec<&'static str> {
-        Route::ALL.iter().map(|route| route.as_str()).collect()
-    }
-
-    fn inject(&self, route: &str, fault: Fault, times: usize) -> Result<(), ControlError> {
-        let route = route_named(&Control::routes(self), route, PROVIDER)?;
-        self.faults.inject(route, fault, times);
-        Ok(())
-    }
-
-    fn pending_faults(&self) -> Vec<(&'static str, Fault)> {
-        self.faults.pending()
-    }
-
-    fn clear_faults(&self) {
-        self.faults.clear();
     }
 }
