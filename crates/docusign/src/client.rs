@@ -10,9 +10,12 @@ use futures_util::TryStreamExt;
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use signing_core::{DocumentFormat, Error, ErrorKind, RawJson, Result};
+use signing_core::{Capabilities, DocumentFormat, Error, ErrorKind, RawJson, Result};
 use signing_http::paging::{self, DEFAULT_MAX_PAGES, Page};
-use signing_http::{Answer, Repeat, Request, TokenCache, Transport, settle};
+use signing_http::{
+    Answer, Body, DocumentUpload, Multipart, Repeat, Request, TokenCache, Transport,
+    multipart_file_name, settle,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -63,6 +66,9 @@ pub mod paths {
 /// The largest document read whole: envelopes hold up to 25 MB per document, and a combined
 /// PDF holds them all.
 pub const MAX_DOWNLOAD_BYTES: usize = 256 * 1024 * 1024;
+
+/// The largest document accepted: DocuSign's guides set 25 MB per document.
+pub const MAX_DOCUMENT_SIZE: u64 = 25 * 1024 * 1024;
 
 /// How many envelopes a page holds when walking every page, unless the listing says.
 const STREAM_PAGE_SIZE: u32 = 100;
@@ -196,6 +202,52 @@ fn envelope_from(answer: &Answer, item: &RawValue) -> Result<Envelope> {
     Ok(envelope)
 }
 
+/// The "create envelope" form of `definition`, built anew for each attempt: every document is
+/// opened (so its format is known for a missing `fileExtension`), then the definition is
+/// written as the first part and each document as a binary part.
+fn definition_form(
+    definition: EnvelopeDefinition,
+    uploads: Vec<DocumentUpload>,
+) -> impl Fn() -> futures_core::future::BoxFuture<'static, Result<Multipart>> + Send + Sync {
+    move || {
+        let (mut definition, uploads) = (definition.clone(), uploads.clone());
+        Box::pin(async move {
+            let mut opened = Vec::with_capacity(uploads.len());
+            for upload in &uploads {
+                opened.push(upload.open().await?);
+            }
+            for (document, opened) in definition.documents.iter_mut().zip(&opened) {
+                if document.file_extension.is_none() {
+                    document.file_extension = Some(
+                        match opened.format() {
+                            Some(DocumentFormat::Docx) => "docx",
+                            _ => "pdf",
+                        }
+                        .to_owned(),
+                    );
+                }
+            }
+            let json = serde_json::to_vec(&definition).map_err(|e| {
+                Error::invalid_request("envelopeDefinition", format!("cannot be encoded: {e}"))
+                    .with_provider(PROVIDER)
+            })?;
+            let mut form = Multipart::new().part("form-data", Some("application/json"), json);
+            for (document, opened) in definition.documents.iter().zip(opened) {
+                let content_type = opened
+                    .format()
+                    .map_or("application/octet-stream", DocumentFormat::mime_type);
+                let disposition = format!(
+                    "file; filename=\"{}\"; documentid={}",
+                    multipart_file_name(&document.name),
+                    multipart_file_name(document.document_id.as_str())
+                );
+                form = form.document(&disposition, content_type, opened);
+            }
+            Ok(form)
+        })
+    }
+}
+
 /// Which envelopes a listing returns (`GET /envelopes`): those changed since `from_date`,
 /// optionally only some statuses and one custom field value, a page at a time.
 ///
@@ -323,9 +375,52 @@ pub struct Envelopes<'a> {
 impl Envelopes<'_> {
     /// Creates an envelope: a draft, or sent at once with `status` [`Sent`](EnvelopeStatus::Sent).
     ///
+    /// The request is `multipart/form-data`: the definition as JSON, then each document's bytes
+    /// in a part of its own (`Content-Disposition: file; filename="..."; documentid=N`), streamed
+    /// from where they are and opened again by a repeat. A document may be of any type DocuSign
+    /// converts (its `fileExtension` says which); each is at most [`MAX_DOCUMENT_SIZE`] bytes,
+    /// stopped there while streaming.
+    ///
     /// Never repeated once it may have reached DocuSign: a lost or unreadable answer is
     /// [`OutcomeUnknown`](ErrorKind::OutcomeUnknown).
     pub async fn create(&self, definition: &EnvelopeDefinition) -> Result<EnvelopeSummary> {
+        let mut rules = Capabilities::default();
+        rules.max_document_size = Some(MAX_DOCUMENT_SIZE);
+        self.create_with(definition, &rules, true).await
+    }
+
+    /// Like [`create`](Self::create), with each document's format checked against `rules`.
+    pub(crate) async fn create_checked(
+        &self,
+        definition: &EnvelopeDefinition,
+        rules: &Capabilities,
+    ) -> Result<EnvelopeSummary> {
+        self.create_with(definition, rules, false).await
+    }
+
+    async fn create_with(
+        &self,
+        definition: &EnvelopeDefinition,
+        rules: &Capabilities,
+        any_format: bool,
+    ) -> Result<EnvelopeSummary> {
+        let uploads: Vec<DocumentUpload> = definition
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(index, document)| {
+                let upload = DocumentUpload::new(PROVIDER, rules, index, &document.content);
+                if any_format {
+                    upload.any_format()
+                } else {
+                    upload
+                }
+            })
+            .collect();
+        let mut body = Body::multipart(definition_form(definition.clone(), uploads.clone()));
+        for upload in &uploads {
+            body = body.streaming(upload);
+        }
         let request = self
             .client
             .request(
@@ -335,8 +430,7 @@ impl Envelopes<'_> {
                 Repeat::IfUnsent,
             )
             .await?
-            .json(definition)
-            .map_err(|e| e.with_provider(PROVIDER))?;
+            .body(body);
         let answer = self.client.transport.send(&request).await?;
         let whole = answer.read(
             serde_json::from_slice::<&RawValue>(&answer.body)

@@ -22,8 +22,7 @@ use crate::wire::{
     NewCarbonCopy, NewDocument, NewSigner, RecipientId, TextCustomField,
 };
 
-/// The largest document accepted: DocuSign's guides set 25 MB per document.
-pub const MAX_DOCUMENT_SIZE: u64 = 25 * 1024 * 1024;
+pub use crate::client::MAX_DOCUMENT_SIZE;
 
 /// DocuSign's polling rule: one read of an envelope resource every 15 minutes. `watch` never
 /// polls faster; use Connect (a callback URL) to learn about changes sooner.
@@ -154,16 +153,7 @@ fn definition(request: &NewEnvelope) -> EnvelopeDefinition {
         .iter()
         .zip(1_u32..)
         .map(|(document, number)| {
-            let extension = match document.format() {
-                Some(DocumentFormat::Docx) => "docx",
-                _ => "pdf",
-            };
-            NewDocument::new(
-                DocumentId::new(number.to_string()),
-                document.name(),
-                extension,
-                document.content().clone(),
-            )
+            NewDocument::from_document(DocumentId::new(number.to_string()), document.clone())
         })
         .collect();
     let mut last_order = 0;
@@ -232,7 +222,11 @@ impl SigningProvider for DocuSign {
             return Ok(existing);
         }
         let definition = definition(request);
-        let summary = self.client.envelopes().create(&definition).await?;
+        let summary = self
+            .client
+            .envelopes()
+            .create_checked(&definition, &capabilities())
+            .await?;
         Ok(mapping::sent_envelope(summary, request, &definition))
     }
 

@@ -383,7 +383,7 @@ async fn the_signed_pdf_and_the_certificate_come_once_completed() {
     );
     h.emulator.sign_all(sent.id.as_str()).unwrap();
     let signed = h.provider.download(&sent.id).await.unwrap();
-    assert!(signed.content().starts_with(b"%PDF-1.7 lease"));
+    assert!(signed.content().unwrap().starts_with(b"%PDF-1.7 lease"));
     assert_eq!(signed.content_type(), "application/pdf");
     let certificate = h
         .provider

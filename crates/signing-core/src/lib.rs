@@ -71,7 +71,7 @@ mod status;
 pub mod webhook;
 
 pub use capabilities::{Capabilities, Operation};
-pub use document::{Document, DocumentFormat};
+pub use document::{Document, DocumentFormat, DocumentSource, DocumentStream, OpenDocument};
 pub use envelope::{Envelope, EnvelopeSigner};
 pub use error::{BoxError, Error, ErrorKind, Result, TransportKind};
 pub use event::{Event, SignerRef};

@@ -13,6 +13,7 @@
 //! | `OutcomeUnknown` for a create whose answer was lost, unreadable or a 5xx | [`Repeat`], [`Transport`] |
 //! | the read-back that settles a cancel or delete after an ambiguous attempt | [`settle`] |
 //! | capped and streamed body reads | [`Answer`], [`StreamedAnswer`] |
+//! | documents streamed into uploads: opened per attempt, format and size checked as they stream, hashed | [`DocumentUpload`], [`Multipart`] |
 //! | a bounded page walker (page limit, repeated-page guard) | [`paging`] |
 //! | an OAuth-style token cache (single flight, shared failures, checked lifetimes) | [`TokenCache`] |
 //! | status-to-error mapping with a hook for each provider's error body | [`ErrorMapper`] |
@@ -48,6 +49,7 @@ mod base_url;
 mod body;
 mod errors;
 pub mod lenient;
+mod multipart;
 pub mod paging;
 mod repeat;
 mod request;
@@ -56,6 +58,7 @@ mod settings;
 mod settle;
 mod token;
 mod transport;
+mod upload;
 
 pub use answer::{Answer, StreamedAnswer};
 pub use auth::Auth;
@@ -65,12 +68,14 @@ pub use errors::{
     DefaultErrors, ErrorAnswer, ErrorMapper, OAuthErrorBody, OAuthErrors, clean_message,
     fallback_message,
 };
+pub use multipart::{Multipart, multipart_content_type_is_valid};
 pub use repeat::Repeat;
 pub use request::Request;
 pub use settings::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, HttpSettings};
 pub use settle::{Attempted, settle};
 pub use token::{Token, TokenCache, TokenSource};
 pub use transport::Transport;
+pub use upload::{CHUNK, DocumentUpload, OpenedDocument};
 
 /// `reqwest`, whose client and multipart types appear in this crate's API.
 pub use reqwest;
