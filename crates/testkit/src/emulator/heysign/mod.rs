@@ -133,7 +133,11 @@ pub struct HeySignEmulatorBuilder {
     client_secret: String,
     token_lifetime: Duration,
     answer_mode: AnswerMode,
+    max_file_size: u64,
 }
+
+/// HeySign's documented default limit for one file: 10 MB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 impl Default for HeySignEmulatorBuilder {
     fn default() -> Self {
@@ -142,6 +146,7 @@ impl Default for HeySignEmulatorBuilder {
             client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             answer_mode: AnswerMode::Assumed,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -172,6 +177,14 @@ impl HeySignEmulatorBuilder {
         self
     }
 
+    /// The largest file an upload may carry (default [`DEFAULT_MAX_FILE_SIZE`]; HeySign raises
+    /// it per tenant on request). Uploads are read as they arrive, so a large limit costs the
+    /// emulator no memory.
+    pub fn max_file_size(mut self, bytes: u64) -> Self {
+        self.max_file_size = bytes;
+        self
+    }
+
     /// Starts the emulator on two loopback ports.
     ///
     /// # Panics
@@ -180,7 +193,12 @@ impl HeySignEmulatorBuilder {
     pub async fn start(self) -> HeySignEmulator {
         let (dispatcher, deliveries) = Dispatcher::start();
         let tokens = Tokens::new(self.client_id, self.client_secret, self.token_lifetime);
-        let shared = Arc::new(Shared::new(tokens, dispatcher, self.answer_mode));
+        let shared = Arc::new(Shared::new(
+            tokens,
+            dispatcher,
+            self.answer_mode,
+            self.max_file_size,
+        ));
         let faults = FaultPlan::default();
         let log = RequestLog::default();
         let api = server::serve(

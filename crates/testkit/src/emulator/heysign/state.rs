@@ -7,9 +7,7 @@
 use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use bytes::Bytes;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::auth::Tokens;
@@ -33,16 +31,28 @@ pub(super) struct Shared {
     pub(super) tokens: Tokens,
     dispatcher: Dispatcher,
     mode: ModeCell,
+    max_file_size: u64,
 }
 
 impl Shared {
-    pub(super) fn new(tokens: Tokens, dispatcher: Dispatcher, mode: AnswerMode) -> Self {
+    pub(super) fn new(
+        tokens: Tokens,
+        dispatcher: Dispatcher,
+        mode: AnswerMode,
+        max_file_size: u64,
+    ) -> Self {
         Self {
             store: Mutex::new(Store::new()),
             tokens,
             dispatcher,
             mode: ModeCell::new(mode),
+            max_file_size,
         }
+    }
+
+    /// The largest file an upload may carry.
+    pub(super) fn max_file_size(&self) -> u64 {
+        self.max_file_size
     }
 
     /// How answers and webhook bodies are worded now.
@@ -108,7 +118,10 @@ pub(super) struct NewFile {
     pub(super) name: String,
     pub(super) content_type: String,
     pub(super) metadata: Object,
-    pub(super) content: Bytes,
+    pub(super) size: u64,
+    pub(super) sha256: [u8; 32],
+    /// Decided by content, not by name or declared type, as the real service does.
+    pub(super) is_pdf: bool,
 }
 
 /// A theme to create, as read from the request body.
@@ -413,24 +426,23 @@ impl Store {
     // ---- files ------------------------------------------------------------------------------
 
     pub(super) fn add_file(&mut self, new: NewFile) -> Value {
-        let sha256 =
-            Sha256::digest(&new.content)
-                .iter()
-                .fold(String::with_capacity(64), |mut hex, byte| {
-                    // Writing to a String cannot fail.
-                    let _ = write!(hex, "{byte:02x}");
-                    hex
-                });
+        let sha256 = new
+            .sha256
+            .iter()
+            .fold(String::with_capacity(64), |mut hex, byte| {
+                // Writing to a String cannot fail.
+                let _ = write!(hex, "{byte:02x}");
+                hex
+            });
         let file = File {
             id: ids::new(),
             created: self.clock.now(),
             metadata: new.metadata,
             name: new.name,
-            size: new.content.len(),
+            size: usize::try_from(new.size).unwrap_or(usize::MAX),
             sha256,
             content_type: new.content_type,
-            // Decided by content, not by name or declared type, as the real service does.
-            is_pdf: new.content.starts_with(b"%PDF-"),
+            is_pdf: new.is_pdf,
         };
         let json = file.to_json();
         self.files.push(file);

@@ -9,11 +9,10 @@ use std::collections::BTreeMap;
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
-use bytes::Bytes;
 use http::StatusCode;
 
 use super::callback;
-use super::document::{self, DocumentFormat};
+use super::document::{self, Detector};
 use super::json;
 use super::state::{Document, Launch};
 
@@ -62,14 +61,14 @@ impl FormError {
 struct FilePart {
     file_name: String,
     content_type: Option<String>,
-    content: Bytes,
+    content: Detector,
 }
 
 /// Reads every part, then validates the whole form.
 pub(crate) async fn read_launch(mut form: Multipart) -> Result<Launch, FormError> {
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
     let mut file: Option<FilePart> = None;
-    while let Some(field) = form.next_field().await.map_err(|err| stream_error(&err))? {
+    while let Some(mut field) = form.next_field().await.map_err(|err| stream_error(&err))? {
         let Some(name) = field.name().map(str::to_owned) else {
             return Err(malformed("a part has no name"));
         };
@@ -84,7 +83,11 @@ pub(crate) async fn read_launch(mut form: Multipart) -> Result<Launch, FormError
                 ));
             };
             let content_type = field.content_type().map(str::to_owned);
-            let content = field.bytes().await.map_err(|err| stream_error(&err))?;
+            // Read as it arrives: only what tells its format and size is kept.
+            let mut content = Detector::default();
+            while let Some(chunk) = field.chunk().await.map_err(|err| stream_error(&err))? {
+                content.feed(&chunk);
+            }
             let part = FilePart {
                 file_name,
                 content_type,
@@ -157,7 +160,7 @@ fn validate(
 }
 
 fn check_document(file: FilePart) -> Result<Document, FormError> {
-    let Some(format) = DocumentFormat::detect(&file.content) else {
+    let Some(format) = file.content.format() else {
         return Err(FormError::BadRequest(format!(
             "Unsupported file format: {} is neither a PDF nor a DOCX document",
             file.file_name
@@ -175,7 +178,7 @@ fn check_document(file: FilePart) -> Result<Document, FormError> {
     Ok(Document {
         name: file.file_name,
         content_type: format.content_type(),
-        size: file.content.len(),
+        size: file.content.size(),
     })
 }
 
