@@ -10,7 +10,9 @@ use futures_util::TryStreamExt;
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use signing_core::{Capabilities, DocumentFormat, Error, ErrorKind, RawJson, Result};
+use signing_core::{
+    Capabilities, DocumentFormat, DocumentWriter, Error, ErrorKind, RawJson, Result,
+};
 use signing_http::paging::{self, DEFAULT_MAX_PAGES, Page};
 use signing_http::{
     Answer, Body, DocumentUpload, Multipart, Repeat, Request, TokenCache, Transport,
@@ -162,6 +164,60 @@ impl DocuSignClient {
         self.transport.json(request).await
     }
 
+    /// Streams a PDF document of envelope `id` into `writer`, a chunk at a time; its first bytes
+    /// must say PDF before anything is written.
+    async fn pdf_to(
+        &self,
+        operation: &'static str,
+        id: &EnvelopeId,
+        document: &str,
+        writer: &mut DocumentWriter,
+    ) -> Result<u64> {
+        use futures_util::{AsyncWriteExt as _, StreamExt as _};
+
+        let request = self
+            .request(
+                Method::GET,
+                operation,
+                &[paths::ENVELOPES, id.as_str(), paths::DOCUMENTS, document],
+                Repeat::Safe,
+            )
+            .await?
+            .accept("application/pdf");
+        let answer = self.transport.send_streamed(&request).await?;
+        let failed = |e: std::io::Error| {
+            Error::invalid_request("writer", format!("cannot be written to: {e}"))
+                .with_provider(PROVIDER)
+                .with_source(e)
+        };
+        let mut chunks = std::pin::pin!(answer.into_stream());
+        // The first bytes are held until they prove a PDF: nothing else reaches the writer.
+        let mut head = Vec::new();
+        let mut written: u64 = 0;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            if head.len() < PDF_MAGIC.len() {
+                head.extend_from_slice(&chunk);
+                if head.len() < PDF_MAGIC.len() {
+                    continue;
+                }
+                if !head.starts_with(PDF_MAGIC) {
+                    return Err(not_a_pdf(operation));
+                }
+                writer.write_all(&head).await.map_err(failed)?;
+                written = u64::try_from(head.len()).unwrap_or(u64::MAX);
+                continue;
+            }
+            writer.write_all(&chunk).await.map_err(failed)?;
+            written = written.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+        }
+        if head.len() < PDF_MAGIC.len() {
+            return Err(not_a_pdf(operation));
+        }
+        writer.flush().await.map_err(failed)?;
+        Ok(written)
+    }
+
     async fn pdf(&self, operation: &'static str, id: &EnvelopeId, document: &str) -> Result<Bytes> {
         let request = self
             .request(
@@ -180,6 +236,14 @@ impl DocuSignClient {
         }
         Ok(answer.body)
     }
+}
+
+/// How every PDF starts.
+const PDF_MAGIC: &[u8] = b"%PDF-";
+
+fn not_a_pdf(operation: &str) -> Error {
+    Error::unexpected_response(format!("{operation}: the answer is not a PDF document"))
+        .with_provider(PROVIDER)
 }
 
 /// Decodes a JSON value found in an answer, keeping its text (shared with the body, not copied)
@@ -674,6 +738,14 @@ impl Documents<'_> {
     pub async fn combined(&self, id: &EnvelopeId) -> Result<Bytes> {
         self.client
             .pdf("get combined document", id, paths::COMBINED)
+            .await
+    }
+
+    /// Like [`combined`](Self::combined), written to `writer` as it arrives (a chunk held at a
+    /// time, whatever the size), with no size cap; returns how many bytes were written.
+    pub async fn combined_to(&self, id: &EnvelopeId, writer: &mut DocumentWriter) -> Result<u64> {
+        self.client
+            .pdf_to("get combined document", id, paths::COMBINED, writer)
             .await
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use signing_core::{
-    Capabilities, Document, DocumentFormat, Envelope, EnvelopeId as CoreEnvelopeId,
+    Capabilities, Document, DocumentFormat, DocumentWriter, Envelope, EnvelopeId as CoreEnvelopeId,
     EnvelopeStatus as CoreStatus, Error, Event, ListQuery, NewEnvelope, Page, Result, SigningOrder,
     SigningProvider, WebhookRequest,
 };
@@ -106,6 +106,21 @@ impl DocuSign {
             })
             .map(mapping::envelope)
             .find(|envelope| envelope.reference.as_deref() == Some(reference)))
+    }
+}
+
+impl DocuSign {
+    /// Refuses a download of an envelope that is not completed (its documents are not signed).
+    async fn check_completed(&self, id: &EnvelopeId) -> Result<()> {
+        let envelope = self.client.envelopes().get(id).await?;
+        if mapping::envelope_status(&envelope.status) == CoreStatus::Completed {
+            return Ok(());
+        }
+        Err(Error::invalid_state(format!(
+            "the envelope is {}: its documents are signed once it is completed",
+            envelope.status
+        ))
+        .with_provider(PROVIDER))
     }
 }
 
@@ -299,17 +314,15 @@ impl SigningProvider for DocuSign {
 
     async fn download(&self, id: &CoreEnvelopeId) -> Result<Document> {
         let ds_id = envelope_id(id);
-        let envelope = self.client.envelopes().get(&ds_id).await?;
-        let status = mapping::envelope_status(&envelope.status);
-        if status != CoreStatus::Completed {
-            return Err(Error::invalid_state(format!(
-                "the envelope is {}: its documents are signed once it is completed",
-                envelope.status
-            ))
-            .with_provider(PROVIDER));
-        }
+        self.check_completed(&ds_id).await?;
         let pdf = self.client.documents().combined(&ds_id).await?;
         Ok(Document::new(format!("{id}.pdf"), pdf).with_content_type("application/pdf"))
+    }
+
+    async fn download_to(&self, id: &CoreEnvelopeId, writer: &mut DocumentWriter) -> Result<u64> {
+        let ds_id = envelope_id(id);
+        self.check_completed(&ds_id).await?;
+        self.client.documents().combined_to(&ds_id, writer).await
     }
 
     async fn parse_webhook(&self, request: &WebhookRequest) -> Result<Vec<Event>> {

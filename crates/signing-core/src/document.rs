@@ -569,6 +569,30 @@ impl OpenDocument for Once {
     }
 }
 
+/// Writes `bytes` to `writer` and flushes it; a failure is an
+/// [`InvalidRequest`](crate::ErrorKind::InvalidRequest) about the writer.
+pub(crate) async fn write_all(
+    writer: &mut crate::provider::DocumentWriter,
+    mut bytes: &[u8],
+) -> crate::Result<()> {
+    let failed = |e: io::Error| {
+        crate::Error::invalid_request("writer", format!("cannot be written to: {e}")).with_source(e)
+    };
+    while !bytes.is_empty() {
+        let written =
+            futures_util::future::poll_fn(|cx| Pin::new(&mut *writer).poll_write(cx, bytes))
+                .await
+                .map_err(failed)?;
+        if written == 0 {
+            return Err(failed(io::ErrorKind::WriteZero.into()));
+        }
+        bytes = &bytes[written..];
+    }
+    futures_util::future::poll_fn(|cx| Pin::new(&mut *writer).poll_flush(cx))
+        .await
+        .map_err(failed)
+}
+
 /// A reader read a chunk at a time.
 fn read_chunks(reader: impl AsyncRead + Send + 'static) -> DocumentStream {
     let reader: Pin<Box<dyn AsyncRead + Send>> = Box::pin(reader);
