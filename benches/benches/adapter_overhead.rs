@@ -356,7 +356,7 @@ where
     group.bench_function("raw", |b| b.to_async(rt).iter_custom(&raw));
     group.finish();
 
-    if !selected(name) {
+    if !common::selected(name) {
         return;
     }
     let rounds: Vec<(f64, f64)> = (0..ROUNDS)
@@ -389,31 +389,6 @@ fn sorted(values: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut values: Vec<f64> = values.collect();
     values.sort_by(f64::total_cmp);
     values
-}
-
-/// Whether the command line's benchmark filter, if any, selects the group `name`, so that
-/// `cargo bench --bench adapter_overhead -- leap_sign_get` runs only that group's paired rounds.
-fn selected(name: &str) -> bool {
-    // Criterion's options that take a value; anything else not starting with `-` is the filter.
-    const WITH_VALUE: [&str; 8] = [
-        "--warm-up-time",
-        "--measurement-time",
-        "--sample-size",
-        "--profile-time",
-        "--save-baseline",
-        "--baseline",
-        "--load-baseline",
-        "--output-format",
-    ];
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        if WITH_VALUE.contains(&arg.as_str()) {
-            args.next();
-        } else if !arg.starts_with('-') {
-            return name.contains(arg.split('/').next().unwrap_or_default());
-        }
-    }
-    true
 }
 
 /// Runs `operation` `iters` times and returns how long that took, excluding `setup`.

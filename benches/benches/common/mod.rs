@@ -544,6 +544,42 @@ impl RawHeySign {
     /// The upload alone (`POST /v1/files`), the file streamed from disk. Returns the file id.
     pub(crate) async fn upload_file(&self, path: &std::path::Path) -> String {
         let (body, len) = file_body(path).await;
+        let answer = self.post_file(body, len).await;
+        id_of(&answer["id"])
+    }
+
+    /// The upload alone, with the SHA-256 of the bytes computed as they stream and compared with
+    /// the one HeySign reports, as the adapter checks it. Returns the file id.
+    pub(crate) async fn upload_file_checked(&self, path: &std::path::Path) -> String {
+        use futures_util::StreamExt as _;
+        use sha2::Digest as _;
+        let file = tokio::fs::File::open(path).await.expect("the file opens");
+        let len = file.metadata().await.expect("the file's length").len();
+        let hasher = std::sync::Arc::new(std::sync::Mutex::new(sha2::Sha256::new()));
+        let hashing = std::sync::Arc::clone(&hasher);
+        let stream =
+            tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).inspect(move |chunk| {
+                if let Ok(chunk) = chunk {
+                    hashing.lock().expect("not poisoned").update(chunk);
+                }
+            });
+        let answer = self
+            .post_file(reqwest::Body::wrap_stream(stream), len)
+            .await;
+        let digest = hasher.lock().expect("not poisoned").clone().finalize();
+        let hex = digest.iter().fold(String::new(), |mut hex, byte| {
+            write!(hex, "{byte:02x}").expect("writing to a String");
+            hex
+        });
+        assert_eq!(
+            answer["sha256"].as_str(),
+            Some(hex.as_str()),
+            "the bytes HeySign received"
+        );
+        id_of(&answer["id"])
+    }
+
+    async fn post_file(&self, body: reqwest::Body, len: u64) -> Value {
         let file = Part::stream_with_length(body, len)
             .file_name(FILE_NAME)
             .mime_str("application/pdf")
@@ -554,7 +590,7 @@ impl RawHeySign {
             .send()
             .await
             .expect("the upload is answered");
-        id_of(&json_answer(answer).await["id"])
+        json_answer(answer).await
     }
 }
 
@@ -670,4 +706,29 @@ pub(crate) fn criterion() -> criterion::Criterion {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5))
         .configure_from_args()
+}
+
+/// Whether the command line's benchmark filter, if any, selects the group `name`, so that
+/// `cargo bench --bench adapter_overhead -- leap_sign_get` runs only that group's paired rounds.
+pub(crate) fn selected(name: &str) -> bool {
+    // Criterion's options that take a value; anything else not starting with `-` is the filter.
+    const WITH_VALUE: [&str; 8] = [
+        "--warm-up-time",
+        "--measurement-time",
+        "--sample-size",
+        "--profile-time",
+        "--save-baseline",
+        "--baseline",
+        "--load-baseline",
+        "--output-format",
+    ];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if WITH_VALUE.contains(&arg.as_str()) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            return name.contains(arg.split('/').next().unwrap_or_default());
+        }
+    }
+    true
 }
