@@ -24,6 +24,8 @@ CASES = [
     ("heysign", "get", 200, 1200),
     ("leap-sign", "send", 50, 250),
     ("leap-sign", "get", 200, 1200),
+    ("docusign", "send", 50, 250),
+    ("docusign", "get", 200, 1200),
 ]
 
 

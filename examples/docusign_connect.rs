@@ -108,7 +108,10 @@ async fn run() -> Result<Vec<String>, Box<dyn Error>> {
         }
     }
     let signed = docusign.download(&envelope.id).await?;
-    log.push(format!("signed PDF: {} bytes", signed.len()));
+    log.push(format!(
+        "signed PDF: {} bytes",
+        signed.size().unwrap_or_default()
+    ));
     Ok(log)
 }
 

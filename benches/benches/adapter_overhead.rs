@@ -1,4 +1,4 @@
-//! Adapter overhead: `send` and `get` through each adapter against a hand-written `reqwest`
+//! Adapter overhead: `send` and `get` through each adapter (HeySign, LEAP Sign, DocuSign) against a hand-written `reqwest`
 //! sequence making exactly the same HTTP exchanges with the same emulator.
 //!
 //! Client and emulator share one current-thread runtime, and the clock is that thread's CPU
@@ -69,6 +69,21 @@ async fn check_exchanges() {
     raw.get(&id).await;
     let all = emulator.requests();
     common::assert_same_exchanges(&by_adapter, &all[by_adapter.len()..]);
+
+    let emulator = common::docusign_emulator().await;
+    let adapter = common::docusign(&emulator);
+    // The first send also fetches the token and the account, which the raw sequence does when
+    // it connects.
+    adapter.send(&request).await.expect("adapter send");
+    let before = emulator.requests().len();
+    let envelope = adapter.send(&request).await.expect("adapter send");
+    adapter.get(&envelope.id).await.expect("adapter get");
+    let by_adapter = emulator.requests().split_off(before);
+    let raw = common::RawDocuSign::connect(&emulator).await;
+    let before = emulator.requests().len();
+    let id = raw.send(&document).await;
+    raw.get(&id).await;
+    common::assert_same_exchanges(&by_adapter, &emulator.requests().split_off(before));
 }
 
 fn heysign(c: &mut Criterion, rt: &Runtime) {
@@ -244,6 +259,82 @@ fn leap_sign(c: &mut Criterion, rt: &Runtime) {
     );
 }
 
+fn docusign(c: &mut Criterion, rt: &Runtime) {
+    let document = common::pdf(common::DOCUMENT_LEN);
+    let request = common::envelope(document.clone());
+    let (request, document) = (&request, &document);
+
+    compare(
+        c,
+        rt,
+        "docusign_send",
+        |iters| {
+            batched(
+                iters,
+                async || {
+                    let emulator = common::docusign_emulator().await;
+                    let adapter = common::docusign(&emulator);
+                    adapter.send(request).await.expect("warm-up send");
+                    (emulator, adapter)
+                },
+                async |(_, adapter)| {
+                    black_box(adapter.send(request).await.expect("send"));
+                },
+            )
+        },
+        |iters| {
+            batched(
+                iters,
+                async || {
+                    let emulator = common::docusign_emulator().await;
+                    let raw = common::RawDocuSign::connect(&emulator).await;
+                    raw.send(document).await;
+                    (emulator, raw)
+                },
+                async |(_, raw)| {
+                    black_box(raw.send(document).await);
+                },
+            )
+        },
+    );
+
+    compare(
+        c,
+        rt,
+        "docusign_get",
+        |iters| {
+            batched(
+                iters,
+                async || {
+                    let emulator = common::docusign_emulator().await;
+                    let adapter = common::docusign(&emulator);
+                    let id: EnvelopeId = adapter.send(request).await.expect("send").id;
+                    adapter.get(&id).await.expect("warm-up get");
+                    (emulator, adapter, id)
+                },
+                async |(_, adapter, id)| {
+                    black_box(adapter.get(id).await.expect("get"));
+                },
+            )
+        },
+        |iters| {
+            batched(
+                iters,
+                async || {
+                    let emulator = common::docusign_emulator().await;
+                    let raw = common::RawDocuSign::connect(&emulator).await;
+                    let id = raw.send(document).await;
+                    raw.get(&id).await;
+                    (emulator, raw, id)
+                },
+                async |(_, raw, id)| {
+                    black_box(raw.get(id).await);
+                },
+            )
+        },
+    );
+}
+
 /// Times `adapter` and `raw` with criterion, then again in [`ROUNDS`] alternating rounds of
 /// [`BATCH`] operations each, and prints two ratios adapter/raw:
 ///
@@ -265,7 +356,7 @@ where
     group.bench_function("raw", |b| b.to_async(rt).iter_custom(&raw));
     group.finish();
 
-    if !selected(name) {
+    if !common::selected(name) {
         return;
     }
     let rounds: Vec<(f64, f64)> = (0..ROUNDS)
@@ -298,31 +389,6 @@ fn sorted(values: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut values: Vec<f64> = values.collect();
     values.sort_by(f64::total_cmp);
     values
-}
-
-/// Whether the command line's benchmark filter, if any, selects the group `name`, so that
-/// `cargo bench --bench adapter_overhead -- leap_sign_get` runs only that group's paired rounds.
-fn selected(name: &str) -> bool {
-    // Criterion's options that take a value; anything else not starting with `-` is the filter.
-    const WITH_VALUE: [&str; 8] = [
-        "--warm-up-time",
-        "--measurement-time",
-        "--sample-size",
-        "--profile-time",
-        "--save-baseline",
-        "--baseline",
-        "--load-baseline",
-        "--output-format",
-    ];
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        if WITH_VALUE.contains(&arg.as_str()) {
-            args.next();
-        } else if !arg.starts_with('-') {
-            return name.contains(arg.split('/').next().unwrap_or_default());
-        }
-    }
-    true
 }
 
 /// Runs `operation` `iters` times and returns how long that took, excluding `setup`.
@@ -404,6 +470,7 @@ fn benches(c: &mut Criterion) {
     rt.block_on(check_exchanges());
     heysign(c, &rt);
     leap_sign(c, &rt);
+    docusign(c, &rt);
 }
 
 criterion_group! {

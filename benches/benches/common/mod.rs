@@ -5,9 +5,11 @@
 //! expected there.
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use bytes::Bytes;
+use docusign::{DocuSign, DocuSignBuilder};
 use heysign::{HeySign, HeySignBuilder};
 use leap_sign::LeapSign;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
@@ -15,6 +17,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use signing_core::{Document, NewEnvelope, Party, Signer};
 use signing_testkit::emulator::RecordedRequest;
+use signing_testkit::emulator::docusign::DocuSignEmulator;
 use signing_testkit::emulator::heysign::HeySignEmulator;
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
 
@@ -38,6 +41,7 @@ pub(crate) const OWNER: (&str, &str) = ("Olga Owner", "olga@example.com");
 // The adapters' default timeouts, set the same way on the raw sequences so both pay for the
 // same per-request timers.
 const HEYSIGN_TIMEOUT: Duration = Duration::from_secs(60);
+const DOCUSIGN_TIMEOUT: Duration = Duration::from_secs(60);
 const LEAP_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -92,6 +96,199 @@ async fn json_answer(response: reqwest::Response) -> Value {
 
 fn id_of(value: &Value) -> String {
     value.as_str().expect("the answer carries an id").to_owned()
+}
+
+/// The HeySign adapter with a raised upload limit (HeySign raises it per tenant on request).
+pub(crate) fn heysign_with_limit(emulator: &HeySignEmulator, limit: u64) -> HeySign {
+    HeySignBuilder::new()
+        .with_api_url(emulator.api_url())
+        .with_auth_url(emulator.auth_url())
+        .with_client_credentials(emulator.client_id(), emulator.client_secret())
+        .with_issuer(ISSUER)
+        .with_max_document_size(limit)
+        .build()
+        .expect("the HeySign adapter builds")
+}
+
+/// A DocuSign emulator whose rate limits never trip during a benchmark batch.
+pub(crate) async fn docusign_emulator() -> DocuSignEmulator {
+    DocuSignEmulator::builder()
+        .rate_limits(u32::MAX, u32::MAX)
+        .start()
+        .await
+}
+
+/// The DocuSign adapter pointed at `emulator`, as an application would build it.
+pub(crate) fn docusign(emulator: &DocuSignEmulator) -> DocuSign {
+    DocuSignBuilder::new()
+        .with_auth_url(emulator.auth_url())
+        .with_integration_key(emulator.integration_key())
+        .with_user_id(emulator.user_id())
+        .with_private_key_pem(emulator.private_key_pem())
+        .build()
+        .expect("the DocuSign adapter builds")
+}
+
+/// DocuSign by hand: one `reqwest::Client`, one token (a JWT grant) and the account found with
+/// it, then exactly the adapter's "create envelope" (multipart: the definition as JSON, the
+/// document as a binary part) and "get envelope".
+pub(crate) struct RawDocuSign {
+    http: reqwest::Client,
+    /// `{base_uri}/restapi/v2.1/accounts/{account_id}/`.
+    api: String,
+    token: String,
+}
+
+impl RawDocuSign {
+    /// A client, a token and the account, from `emulator`'s auth host.
+    pub(crate) async fn connect(emulator: &DocuSignEmulator) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client builds");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        let claims = json!({
+            "iss": emulator.integration_key(),
+            "sub": emulator.user_id(),
+            "aud": emulator.oauth_host(),
+            "iat": now,
+            "exp": now + 3600,
+            "scope": "signature impersonation",
+        });
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(emulator.private_key_pem().as_bytes())
+            .expect("the emulator's key");
+        let assertion = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+            &claims,
+            &key,
+        )
+        .expect("the assertion is signed");
+        let answer = http
+            .post(format!("{}/oauth/token", emulator.auth_url()))
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion.as_str()),
+            ])
+            .header(ACCEPT, "application/json")
+            .timeout(DOCUSIGN_TIMEOUT)
+            .send()
+            .await
+            .expect("the token request is answered");
+        let token = id_of(&json_answer(answer).await["access_token"]);
+        let answer = http
+            .get(format!("{}/oauth/userinfo", emulator.auth_url()))
+            .bearer_auth(&token)
+            .header(ACCEPT, "application/json")
+            .timeout(DOCUSIGN_TIMEOUT)
+            .send()
+            .await
+            .expect("userinfo is answered");
+        let info = json_answer(answer).await;
+        let account = &info["accounts"][0];
+        let api = format!(
+            "{}/restapi/v2.1/accounts/{}/",
+            id_of(&account["base_uri"]).trim_end_matches('/'),
+            id_of(&account["account_id"])
+        );
+        Self { http, api, token }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.api))
+            .bearer_auth(&self.token)
+            .header(ACCEPT, "application/json")
+            .timeout(DOCUSIGN_TIMEOUT)
+    }
+
+    /// The definition's JSON and the multipart framing around one document, written by hand
+    /// as DocuSign documents it: (head before the document, tail after it, content type).
+    pub(crate) fn framing(documents: &[(&str, u64)]) -> (Vec<Bytes>, Bytes, String) {
+        let boundary = "0123456789abcdef-0123456789abcdef-0123456789abcdef-0123456789abcdef";
+        let signers: Vec<Value> = SIGNERS
+            .iter()
+            .zip(1..)
+            .map(|((name, email), id)| {
+                json!({"recipientId": id.to_string(), "name": name, "email": email, "routingOrder": "1"})
+            })
+            .collect();
+        let docs: Vec<Value> = documents
+            .iter()
+            .zip(1..)
+            .map(|((name, _), id)| {
+                json!({"documentId": id.to_string(), "name": name, "fileExtension": "pdf"})
+            })
+            .collect();
+        let definition = json!({
+            "emailSubject": TITLE,
+            "status": "sent",
+            "documents": docs,
+            "recipients": {"signers": signers},
+        });
+        let mut heads = Vec::new();
+        let mut head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data\r\nContent-Type: application/json\r\n\r\n{definition}\r\n"
+        );
+        for ((name, _), id) in documents.iter().zip(1..) {
+            write!(
+                head,
+                "--{boundary}\r\nContent-Disposition: file; filename=\"{name}\"; documentid={id}\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .expect("writing to a String");
+            heads.push(Bytes::from(std::mem::take(&mut head)));
+            head.push_str("\r\n");
+        }
+        write!(head, "--{boundary}--\r\n").expect("writing to a String");
+        (
+            heads,
+            Bytes::from(head),
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+    }
+
+    /// "Create envelope" with `document`, sent at once. Returns the envelope id.
+    pub(crate) async fn send(&self, document: &Bytes) -> String {
+        let (heads, tail, content_type) = Self::framing(&[(FILE_NAME, document.len() as u64)]);
+        let body = [heads[0].clone(), document.clone(), tail].concat();
+        self.send_body(reqwest::Body::from(body), content_type, None)
+            .await
+    }
+
+    /// "Create envelope" with a body already framed; `len` is announced when given.
+    pub(crate) async fn send_body(
+        &self,
+        body: reqwest::Body,
+        content_type: String,
+        len: Option<u64>,
+    ) -> String {
+        let mut request = self
+            .request(reqwest::Method::POST, "envelopes")
+            .header(reqwest::header::CONTENT_TYPE, content_type);
+        if let Some(len) = len {
+            request = request.header(reqwest::header::CONTENT_LENGTH, len);
+        }
+        let answer = request
+            .body(body)
+            .send()
+            .await
+            .expect("the create is answered");
+        id_of(&json_answer(answer).await["envelopeId"])
+    }
+
+    /// The envelope with its recipients and custom fields, as the adapter's `get` reads it.
+    pub(crate) async fn get(&self, envelope_id: &str) -> Value {
+        let answer = self
+            .request(reqwest::Method::GET, &format!("envelopes/{envelope_id}"))
+            .query(&[("include", "recipients,custom_fields")])
+            .send()
+            .await
+            .expect("the read is answered");
+        json_answer(answer).await
+    }
 }
 
 /// HeySign by hand: one `reqwest::Client`, one token, and exactly the requests the adapter
@@ -170,6 +367,9 @@ impl RawHeySign {
                     "title": TITLE,
                     "documents": [{"file_id": file_id, "type": "Primary"}],
                     "notifications": {"type": "Email"},
+                    // The adapter marks each draft with a nonce, to find it again when the
+                    // create's answer is lost.
+                    "metadata": {"signing.attempt": uuid::Uuid::new_v4().to_string()},
                 }),
             )
             .await;
@@ -313,6 +513,147 @@ impl RawLeapSign {
     }
 }
 
+/// A file's bytes as a request body, read 64 KiB at a time (the adapters' chunk size), with
+/// its length.
+pub(crate) async fn file_body(path: &std::path::Path) -> (reqwest::Body, u64) {
+    let file = tokio::fs::File::open(path).await.expect("the file opens");
+    let len = file.metadata().await.expect("the file's length").len();
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+    (reqwest::Body::wrap_stream(stream), len)
+}
+
+/// Writes a PDF-looking file of `size` bytes in `dir`, a megabyte at a time.
+pub(crate) fn pdf_file(dir: &std::path::Path, name: &str, size: u64) -> std::path::PathBuf {
+    use std::io::Write as _;
+    let path = dir.join(name);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("a temp file"));
+    let mut block = vec![b'x'; 1024 * 1024];
+    block[..9].copy_from_slice(b"%PDF-1.7\n");
+    let mut written = 0;
+    while written < size {
+        let n = usize::try_from((size - written).min(block.len() as u64)).expect("a block");
+        file.write_all(&block[..n]).expect("the file is written");
+        block[..9].copy_from_slice(b"%%binary\n");
+        written += n as u64;
+    }
+    file.flush().expect("the file is written");
+    path
+}
+
+impl RawHeySign {
+    /// The upload alone (`POST /v1/files`), the file streamed from disk. Returns the file id.
+    pub(crate) async fn upload_file(&self, path: &std::path::Path) -> String {
+        let (body, len) = file_body(path).await;
+        let answer = self.post_file(body, len).await;
+        id_of(&answer["id"])
+    }
+
+    /// The upload alone, with the SHA-256 of the bytes computed as they stream and compared with
+    /// the one HeySign reports, as the adapter checks it. Returns the file id.
+    pub(crate) async fn upload_file_checked(&self, path: &std::path::Path) -> String {
+        use futures_util::StreamExt as _;
+        use sha2::Digest as _;
+        let file = tokio::fs::File::open(path).await.expect("the file opens");
+        let len = file.metadata().await.expect("the file's length").len();
+        let hasher = std::sync::Arc::new(std::sync::Mutex::new(sha2::Sha256::new()));
+        let hashing = std::sync::Arc::clone(&hasher);
+        let stream =
+            tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).inspect(move |chunk| {
+                if let Ok(chunk) = chunk {
+                    hashing.lock().expect("not poisoned").update(chunk);
+                }
+            });
+        let answer = self
+            .post_file(reqwest::Body::wrap_stream(stream), len)
+            .await;
+        let digest = hasher.lock().expect("not poisoned").clone().finalize();
+        let hex = digest.iter().fold(String::new(), |mut hex, byte| {
+            write!(hex, "{byte:02x}").expect("writing to a String");
+            hex
+        });
+        assert_eq!(
+            answer["sha256"].as_str(),
+            Some(hex.as_str()),
+            "the bytes HeySign received"
+        );
+        id_of(&answer["id"])
+    }
+
+    async fn post_file(&self, body: reqwest::Body, len: u64) -> Value {
+        let file = Part::stream_with_length(body, len)
+            .file_name(FILE_NAME)
+            .mime_str("application/pdf")
+            .expect("a valid MIME type");
+        let answer = self
+            .request(reqwest::Method::POST, "v1/files")
+            .multipart(Form::new().part("file", file))
+            .send()
+            .await
+            .expect("the upload is answered");
+        json_answer(answer).await
+    }
+}
+
+impl RawLeapSign {
+    /// launch-new with the document streamed from disk. Returns the project id.
+    pub(crate) async fn send_file(&self, path: &std::path::Path) -> String {
+        let (body, len) = file_body(path).await;
+        let owner = json!({"name": OWNER.0, "email": OWNER.1});
+        let signers: Vec<Value> = SIGNERS
+            .iter()
+            .map(|(name, email)| json!({"name": name, "email": email}))
+            .collect();
+        let file = Part::stream_with_length(body, len)
+            .file_name(FILE_NAME)
+            .mime_str("application/pdf")
+            .expect("a valid MIME type");
+        let form = Form::new()
+            .text("name", TITLE)
+            .text("projectOwner", owner.to_string())
+            .text("signers", json!({"signers": signers}).to_string())
+            .part("document", file)
+            .text("orderedSigners", "false");
+        let answer = self
+            .request(reqwest::Method::POST, LEAP_LAUNCH_NEW)
+            .multipart(form)
+            .send()
+            .await
+            .expect("launch-new is answered");
+        id_of(&json_answer(answer).await["projectId"])
+    }
+}
+
+impl RawDocuSign {
+    /// "Create envelope" with each file a document, streamed from disk. Returns the envelope
+    /// id.
+    pub(crate) async fn send_files(&self, paths: &[std::path::PathBuf]) -> String {
+        use futures_util::StreamExt as _;
+        let mut lens = Vec::new();
+        for path in paths {
+            lens.push(
+                tokio::fs::metadata(path)
+                    .await
+                    .expect("the file's length")
+                    .len(),
+            );
+        }
+        let names: Vec<(&str, u64)> = lens.iter().map(|len| (FILE_NAME, *len)).collect();
+        let (heads, tail, content_type) = Self::framing(&names);
+        let mut total = tail.len() as u64;
+        let mut parts: Vec<futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>> =
+            Vec::new();
+        for ((head, path), len) in heads.into_iter().zip(paths).zip(&lens) {
+            total += head.len() as u64 + len;
+            parts.push(futures_util::stream::once(async move { Ok(head) }).boxed());
+            let file = tokio::fs::File::open(path).await.expect("the file opens");
+            parts.push(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).boxed());
+        }
+        parts.push(futures_util::stream::once(async move { Ok(tail) }).boxed());
+        let body = reqwest::Body::wrap_stream(futures_util::stream::iter(parts).flatten());
+        self.send_body(body, content_type, Some(total)).await
+    }
+}
+
 /// What must match between two recordings of the same exchanges: method, route, query keys,
 /// header names and body length (ids and multipart boundaries have fixed lengths, so equal
 /// bodies up to ids have equal lengths).
@@ -365,4 +706,29 @@ pub(crate) fn criterion() -> criterion::Criterion {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5))
         .configure_from_args()
+}
+
+/// Whether the command line's benchmark filter, if any, selects the group `name`, so that
+/// `cargo bench --bench adapter_overhead -- leap_sign_get` runs only that group's paired rounds.
+pub(crate) fn selected(name: &str) -> bool {
+    // Criterion's options that take a value; anything else not starting with `-` is the filter.
+    const WITH_VALUE: [&str; 8] = [
+        "--warm-up-time",
+        "--measurement-time",
+        "--sample-size",
+        "--profile-time",
+        "--save-baseline",
+        "--baseline",
+        "--load-baseline",
+        "--output-format",
+    ];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if WITH_VALUE.contains(&arg.as_str()) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            return name.contains(arg.split('/').next().unwrap_or_default());
+        }
+    }
+    true
 }

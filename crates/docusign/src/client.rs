@@ -10,9 +10,14 @@ use futures_util::TryStreamExt;
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use signing_core::{DocumentFormat, Error, ErrorKind, RawJson, Result};
+use signing_core::{
+    Capabilities, DocumentFormat, DocumentWriter, Error, ErrorKind, RawJson, Result,
+};
 use signing_http::paging::{self, DEFAULT_MAX_PAGES, Page};
-use signing_http::{Answer, Repeat, Request, TokenCache, Transport, settle};
+use signing_http::{
+    Answer, Body, DocumentUpload, Multipart, Repeat, Request, TokenCache, Transport,
+    multipart_file_name, settle,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -63,6 +68,9 @@ pub mod paths {
 /// The largest document read whole: envelopes hold up to 25 MB per document, and a combined
 /// PDF holds them all.
 pub const MAX_DOWNLOAD_BYTES: usize = 256 * 1024 * 1024;
+
+/// The largest document accepted: DocuSign's guides set 25 MB per document.
+pub const MAX_DOCUMENT_SIZE: u64 = 25 * 1024 * 1024;
 
 /// How many envelopes a page holds when walking every page, unless the listing says.
 const STREAM_PAGE_SIZE: u32 = 100;
@@ -156,6 +164,60 @@ impl DocuSignClient {
         self.transport.json(request).await
     }
 
+    /// Streams a PDF document of envelope `id` into `writer`, a chunk at a time; its first bytes
+    /// must say PDF before anything is written.
+    async fn pdf_to(
+        &self,
+        operation: &'static str,
+        id: &EnvelopeId,
+        document: &str,
+        writer: &mut DocumentWriter,
+    ) -> Result<u64> {
+        use futures_util::{AsyncWriteExt as _, StreamExt as _};
+
+        let request = self
+            .request(
+                Method::GET,
+                operation,
+                &[paths::ENVELOPES, id.as_str(), paths::DOCUMENTS, document],
+                Repeat::Safe,
+            )
+            .await?
+            .accept("application/pdf");
+        let answer = self.transport.send_streamed(&request).await?;
+        let failed = |e: std::io::Error| {
+            Error::invalid_request("writer", format!("cannot be written to: {e}"))
+                .with_provider(PROVIDER)
+                .with_source(e)
+        };
+        let mut chunks = std::pin::pin!(answer.into_stream());
+        // The first bytes are held until they prove a PDF: nothing else reaches the writer.
+        let mut head = Vec::new();
+        let mut written: u64 = 0;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            if head.len() < PDF_MAGIC.len() {
+                head.extend_from_slice(&chunk);
+                if head.len() < PDF_MAGIC.len() {
+                    continue;
+                }
+                if !head.starts_with(PDF_MAGIC) {
+                    return Err(not_a_pdf(operation));
+                }
+                writer.write_all(&head).await.map_err(failed)?;
+                written = u64::try_from(head.len()).unwrap_or(u64::MAX);
+                continue;
+            }
+            writer.write_all(&chunk).await.map_err(failed)?;
+            written = written.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+        }
+        if head.len() < PDF_MAGIC.len() {
+            return Err(not_a_pdf(operation));
+        }
+        writer.flush().await.map_err(failed)?;
+        Ok(written)
+    }
+
     async fn pdf(&self, operation: &'static str, id: &EnvelopeId, document: &str) -> Result<Bytes> {
         let request = self
             .request(
@@ -176,6 +238,14 @@ impl DocuSignClient {
     }
 }
 
+/// How every PDF starts.
+const PDF_MAGIC: &[u8] = b"%PDF-";
+
+fn not_a_pdf(operation: &str) -> Error {
+    Error::unexpected_response(format!("{operation}: the answer is not a PDF document"))
+        .with_provider(PROVIDER)
+}
+
 /// Decodes a JSON value found in an answer, keeping its text (shared with the body, not copied)
 /// as `raw`.
 fn with_raw<T: DeserializeOwned>(
@@ -194,6 +264,52 @@ fn envelope_from(answer: &Answer, item: &RawValue) -> Result<Envelope> {
     let (mut envelope, raw): (Envelope, RawJson) = with_raw(answer, item, "envelope")?;
     envelope.raw = raw;
     Ok(envelope)
+}
+
+/// The "create envelope" form of `definition`, built anew for each attempt: every document is
+/// opened (so its format is known for a missing `fileExtension`), then the definition is
+/// written as the first part and each document as a binary part.
+fn definition_form(
+    definition: EnvelopeDefinition,
+    uploads: Vec<DocumentUpload>,
+) -> impl Fn() -> futures_core::future::BoxFuture<'static, Result<Multipart>> + Send + Sync {
+    move || {
+        let (mut definition, uploads) = (definition.clone(), uploads.clone());
+        Box::pin(async move {
+            let mut opened = Vec::with_capacity(uploads.len());
+            for upload in &uploads {
+                opened.push(upload.open().await?);
+            }
+            for (document, opened) in definition.documents.iter_mut().zip(&opened) {
+                if document.file_extension.is_none() {
+                    document.file_extension = Some(
+                        match opened.format() {
+                            Some(DocumentFormat::Docx) => "docx",
+                            _ => "pdf",
+                        }
+                        .to_owned(),
+                    );
+                }
+            }
+            let json = serde_json::to_vec(&definition).map_err(|e| {
+                Error::invalid_request("envelopeDefinition", format!("cannot be encoded: {e}"))
+                    .with_provider(PROVIDER)
+            })?;
+            let mut form = Multipart::new().part("form-data", Some("application/json"), json);
+            for (document, opened) in definition.documents.iter().zip(opened) {
+                let content_type = opened
+                    .format()
+                    .map_or("application/octet-stream", DocumentFormat::mime_type);
+                let disposition = format!(
+                    "file; filename=\"{}\"; documentid={}",
+                    multipart_file_name(&document.name),
+                    multipart_file_name(document.document_id.as_str())
+                );
+                form = form.document(&disposition, content_type, opened);
+            }
+            Ok(form)
+        })
+    }
 }
 
 /// Which envelopes a listing returns (`GET /envelopes`): those changed since `from_date`,
@@ -323,9 +439,52 @@ pub struct Envelopes<'a> {
 impl Envelopes<'_> {
     /// Creates an envelope: a draft, or sent at once with `status` [`Sent`](EnvelopeStatus::Sent).
     ///
+    /// The request is `multipart/form-data`: the definition as JSON, then each document's bytes
+    /// in a part of its own (`Content-Disposition: file; filename="..."; documentid=N`), streamed
+    /// from where they are and opened again by a repeat. A document may be of any type DocuSign
+    /// converts (its `fileExtension` says which); each is at most [`MAX_DOCUMENT_SIZE`] bytes,
+    /// stopped there while streaming.
+    ///
     /// Never repeated once it may have reached DocuSign: a lost or unreadable answer is
     /// [`OutcomeUnknown`](ErrorKind::OutcomeUnknown).
     pub async fn create(&self, definition: &EnvelopeDefinition) -> Result<EnvelopeSummary> {
+        let mut rules = Capabilities::default();
+        rules.max_document_size = Some(MAX_DOCUMENT_SIZE);
+        self.create_with(definition, &rules, true).await
+    }
+
+    /// Like [`create`](Self::create), with each document's format checked against `rules`.
+    pub(crate) async fn create_checked(
+        &self,
+        definition: &EnvelopeDefinition,
+        rules: &Capabilities,
+    ) -> Result<EnvelopeSummary> {
+        self.create_with(definition, rules, false).await
+    }
+
+    async fn create_with(
+        &self,
+        definition: &EnvelopeDefinition,
+        rules: &Capabilities,
+        any_format: bool,
+    ) -> Result<EnvelopeSummary> {
+        let uploads: Vec<DocumentUpload> = definition
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(index, document)| {
+                let upload = DocumentUpload::new(PROVIDER, rules, index, &document.content);
+                if any_format {
+                    upload.any_format()
+                } else {
+                    upload
+                }
+            })
+            .collect();
+        let mut body = Body::multipart(definition_form(definition.clone(), uploads.clone()));
+        for upload in &uploads {
+            body = body.streaming(upload);
+        }
         let request = self
             .client
             .request(
@@ -335,8 +494,7 @@ impl Envelopes<'_> {
                 Repeat::IfUnsent,
             )
             .await?
-            .json(definition)
-            .map_err(|e| e.with_provider(PROVIDER))?;
+            .body(body);
         let answer = self.client.transport.send(&request).await?;
         let whole = answer.read(
             serde_json::from_slice::<&RawValue>(&answer.body)
@@ -580,6 +738,14 @@ impl Documents<'_> {
     pub async fn combined(&self, id: &EnvelopeId) -> Result<Bytes> {
         self.client
             .pdf("get combined document", id, paths::COMBINED)
+            .await
+    }
+
+    /// Like [`combined`](Self::combined), written to `writer` as it arrives (a chunk held at a
+    /// time, whatever the size), with no size cap; returns how many bytes were written.
+    pub async fn combined_to(&self, id: &EnvelopeId, writer: &mut DocumentWriter) -> Result<u64> {
+        self.client
+            .pdf_to("get combined document", id, paths::COMBINED, writer)
             .await
     }
 

@@ -101,7 +101,7 @@ pub use error::{ApiError, ConsentRequired, PROVIDER};
 pub use provider::{
     DocuSign, LIST_FROM_DATE, MAX_DOCUMENT_SIZE, MIN_POLL_INTERVAL, VOID_REASON, capabilities,
 };
-pub use webhook::{MAX_SIGNATURE_HEADERS, connect_signature_headers};
+pub use webhook::{ConnectVerifier, MAX_SIGNATURE_HEADERS, connect_signature_headers};
 pub use wire::{
     AccountId, ConnectData, ConnectEventData, ConnectMessage, CustomFields, DocumentId, Envelope,
     EnvelopeDefinition, EnvelopeEvent, EnvelopeId, EnvelopeStatus, EnvelopeSummary, EnvelopesPage,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use signing_core::{
-    Capabilities, Document, DocumentFormat, Envelope, EnvelopeId as CoreEnvelopeId,
+    Capabilities, Document, DocumentFormat, DocumentWriter, Envelope, EnvelopeId as CoreEnvelopeId,
     EnvelopeStatus as CoreStatus, Error, Event, ListQuery, NewEnvelope, Page, Result, SigningOrder,
     SigningProvider, WebhookRequest,
 };
@@ -22,8 +22,7 @@ use crate::wire::{
     NewCarbonCopy, NewDocument, NewSigner, RecipientId, TextCustomField,
 };
 
-/// The largest document accepted: DocuSign's guides set 25 MB per document.
-pub const MAX_DOCUMENT_SIZE: u64 = 25 * 1024 * 1024;
+pub use crate::client::MAX_DOCUMENT_SIZE;
 
 /// DocuSign's polling rule: one read of an envelope resource every 15 minutes. `watch` never
 /// polls faster; use Connect (a callback URL) to learn about changes sooner.
@@ -110,6 +109,21 @@ impl DocuSign {
     }
 }
 
+impl DocuSign {
+    /// Refuses a download of an envelope that is not completed (its documents are not signed).
+    async fn check_completed(&self, id: &EnvelopeId) -> Result<()> {
+        let envelope = self.client.envelopes().get(id).await?;
+        if mapping::envelope_status(&envelope.status) == CoreStatus::Completed {
+            return Ok(());
+        }
+        Err(Error::invalid_state(format!(
+            "the envelope is {}: its documents are signed once it is completed",
+            envelope.status
+        ))
+        .with_provider(PROVIDER))
+    }
+}
+
 /// Refuses what DocuSign would refuse, before anything is sent: names, addresses and custom
 /// field values longer than 100 characters.
 fn check_limits(request: &NewEnvelope) -> Result<()> {
@@ -154,16 +168,7 @@ fn definition(request: &NewEnvelope) -> EnvelopeDefinition {
         .iter()
         .zip(1_u32..)
         .map(|(document, number)| {
-            let extension = match document.format() {
-                Some(DocumentFormat::Docx) => "docx",
-                _ => "pdf",
-            };
-            NewDocument::new(
-                DocumentId::new(number.to_string()),
-                document.name(),
-                extension,
-                document.content().clone(),
-            )
+            NewDocument::from_document(DocumentId::new(number.to_string()), document.clone())
         })
         .collect();
     let mut last_order = 0;
@@ -232,7 +237,11 @@ impl SigningProvider for DocuSign {
             return Ok(existing);
         }
         let definition = definition(request);
-        let summary = self.client.envelopes().create(&definition).await?;
+        let summary = self
+            .client
+            .envelopes()
+            .create_checked(&definition, &capabilities())
+            .await?;
         Ok(mapping::sent_envelope(summary, request, &definition))
     }
 
@@ -305,17 +314,15 @@ impl SigningProvider for DocuSign {
 
     async fn download(&self, id: &CoreEnvelopeId) -> Result<Document> {
         let ds_id = envelope_id(id);
-        let envelope = self.client.envelopes().get(&ds_id).await?;
-        let status = mapping::envelope_status(&envelope.status);
-        if status != CoreStatus::Completed {
-            return Err(Error::invalid_state(format!(
-                "the envelope is {}: its documents are signed once it is completed",
-                envelope.status
-            ))
-            .with_provider(PROVIDER));
-        }
+        self.check_completed(&ds_id).await?;
         let pdf = self.client.documents().combined(&ds_id).await?;
         Ok(Document::new(format!("{id}.pdf"), pdf).with_content_type("application/pdf"))
+    }
+
+    async fn download_to(&self, id: &CoreEnvelopeId, writer: &mut DocumentWriter) -> Result<u64> {
+        let ds_id = envelope_id(id);
+        self.check_completed(&ds_id).await?;
+        self.client.documents().combined_to(&ds_id, writer).await
     }
 
     async fn parse_webhook(&self, request: &WebhookRequest) -> Result<Vec<Event>> {

@@ -49,7 +49,7 @@ type HmacSha256 = Hmac<Sha256>;
 /// Verifies Connect messages and turns them into events.
 #[derive(Clone, Default)]
 pub(crate) struct ConnectWebhooks {
-    keys: Vec<SecretString>,
+    verifier: ConnectVerifier,
     timing: WebhookTiming,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
 }
@@ -61,7 +61,7 @@ impl ConnectWebhooks {
         replay_guard: Option<Arc<dyn ReplayGuard>>,
     ) -> Self {
         Self {
-            keys,
+            verifier: ConnectVerifier { keys },
             timing,
             replay_guard,
         }
@@ -70,7 +70,9 @@ impl ConnectWebhooks {
     /// The event of a message whose signature verifies.
     pub(crate) async fn parse(&self, request: &WebhookRequest) -> Result<Vec<Event>> {
         let refuse = |why: WebhookError| Error::from(why).with_provider(PROVIDER);
-        self.verify(request).map_err(refuse)?;
+        self.verifier
+            .verify(&request.headers, &request.body)
+            .map_err(refuse)?;
         let (message, raw) = RawJson::decode::<ConnectMessage>(request.body.clone())
             .map_err(|e| refuse(WebhookError::InvalidPayload(e.to_string())))?;
         if let Some(tolerance) = self.timing.tolerance() {
@@ -99,14 +101,47 @@ impl ConnectWebhooks {
             })?;
         self.timing.check(generated, tolerance)
     }
+}
 
-    fn verify(&self, request: &WebhookRequest) -> Result<(), WebhookError> {
+/// Verifies the HMAC signatures of Connect messages: what [`DocuSign`](crate::DocuSign)'s
+/// `parse_webhook` checks before it reads a message, for a service that only receives Connect
+/// messages and needs no API credentials.
+///
+/// ```
+/// use docusign::{ConnectVerifier, connect_signature_headers};
+///
+/// let body = br#"{"event":"envelope-sent"}"#;
+/// let headers = connect_signature_headers(&["old-key", "new-key"], body);
+/// assert!(ConnectVerifier::new(["new-key"]).verify(&headers, body).is_ok());
+/// assert!(ConnectVerifier::new(["other-key"]).verify(&headers, body).is_err());
+/// ```
+#[derive(Clone, Default)]
+pub struct ConnectVerifier {
+    keys: Vec<SecretString>,
+}
+
+impl ConnectVerifier {
+    /// A verifier accepting a signature under any of `keys` (the HMAC keys as DocuSign shows
+    /// them).
+    pub fn new<K: Into<String>>(keys: impl IntoIterator<Item = K>) -> Self {
+        Self {
+            keys: keys
+                .into_iter()
+                .map(|key| SecretString::from(key.into()))
+                .collect(),
+        }
+    }
+
+    /// Checks that one of the message's `X-DocuSign-Signature-N` headers is the HMAC-SHA256 of
+    /// `body` under one of the keys.
+    pub fn verify(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<(), WebhookError> {
         if self.keys.is_empty() {
             return Err(WebhookError::NoSecret);
         }
-        let mut signatures = Vec::new();
+        // Decoded into fixed arrays rather than a vector each: one allocation per message.
+        let mut signatures: Vec<[u8; MAC_LEN]> = Vec::new();
         let mut seen = 0_usize;
-        for (name, value) in &request.headers {
+        for (name, value) in headers {
             let Some(number) = name.as_str().strip_prefix(SIGNATURE_PREFIX) else {
                 continue;
             };
@@ -117,12 +152,7 @@ impl ConnectWebhooks {
             if seen > MAX_SIGNATURE_HEADERS {
                 return Err(WebhookError::InvalidHeader(SIGNATURE_HEADER));
             }
-            let decoded = value
-                .to_str()
-                .ok()
-                .and_then(|text| BASE64.decode(text.trim()).ok())
-                .filter(|mac| mac.len() == MAC_LEN);
-            if let Some(mac) = decoded {
+            if let Some(mac) = value.to_str().ok().and_then(decode_mac) {
                 signatures.push(mac);
             }
         }
@@ -137,7 +167,7 @@ impl ConnectWebhooks {
             let Ok(mut mac) = HmacSha256::new_from_slice(key.expose_secret().as_bytes()) else {
                 continue;
             };
-            mac.update(&request.body);
+            mac.update(body);
             if signatures
                 .iter()
                 .any(|signature| mac.clone().verify_slice(signature).is_ok())
@@ -146,6 +176,30 @@ impl ConnectWebhooks {
             }
         }
         Err(WebhookError::SignatureMismatch)
+    }
+}
+
+impl fmt::Debug for ConnectVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectVerifier")
+            .field("keys", &format_args!("[{} redacted]", self.keys.len()))
+            .finish()
+    }
+}
+
+/// A base64 HMAC-SHA256, or `None` when the text is not one.
+fn decode_mac(text: &str) -> Option<[u8; MAC_LEN]> {
+    let text = text.trim();
+    // 32 bytes take 44 characters of base64; the buffer has room for one byte more so that a
+    // longer value is told apart from a MAC rather than cut to one.
+    let mut mac = [0_u8; MAC_LEN + 1];
+    match BASE64.decode_slice(text, &mut mac) {
+        Ok(MAC_LEN) => {
+            let mut exact = [0_u8; MAC_LEN];
+            exact.copy_from_slice(&mac[..MAC_LEN]);
+            Some(exact)
+        }
+        _ => None,
     }
 }
 
@@ -209,7 +263,7 @@ pub fn connect_signature_headers(keys: &[&str], body: &[u8]) -> http::HeaderMap 
 impl fmt::Debug for ConnectWebhooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnectWebhooks")
-            .field("keys", &format_args!("[{} redacted]", self.keys.len()))
+            .field("verifier", &self.verifier)
             .field("timing", &self.timing)
             .field("replay_guard", &self.replay_guard.is_some())
             .finish()

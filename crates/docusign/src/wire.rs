@@ -9,11 +9,9 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize, Serializer};
-use signing_core::RawJson;
+use signing_core::{Document, RawJson};
 use time::OffsetDateTime;
 
 signing_core::string_id! {
@@ -92,7 +90,8 @@ signing_core::open_enum! {
 ///     .push(NewSigner::new("1", "Ada Lovelace", "ada@example.com", 1));
 /// let json = serde_json::to_value(&definition)?;
 /// assert_eq!(json["recipients"]["signers"][0]["routingOrder"], "1");
-/// assert_eq!(json["documents"][0]["documentBase64"], "JVBERi0xLjc=");
+/// // The bytes travel in a part of their own, not in the JSON.
+/// assert_eq!(json["documents"][0], serde_json::json!({"documentId": "1", "name": "nda.pdf", "fileExtension": "pdf"}));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -134,7 +133,10 @@ impl EnvelopeDefinition {
     }
 }
 
-/// A document of an [`EnvelopeDefinition`] (`document`), sent inline as `documentBase64`.
+/// A document of an [`EnvelopeDefinition`] (`document`). Its bytes are not in the JSON: "create
+/// envelope" sends them as a binary part of a multipart request, the form DocuSign documents
+/// as the alternative to `documentBase64` (which adds a third to the size and must be held
+/// whole in the JSON); see [`Envelopes::create`](crate::Envelopes::create).
 #[derive(Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -143,12 +145,13 @@ pub struct NewDocument {
     pub document_id: DocumentId,
     /// `name`.
     pub name: String,
-    /// `fileExtension` (`pdf`, `docx`, ...): required for anything but a PDF.
+    /// `fileExtension` (`pdf`, `docx`, ...): required for anything but a PDF. When `None`, the
+    /// extension of the format recognised from the first bytes is sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<String>,
-    /// The bytes, sent base64-encoded as `documentBase64`.
-    #[serde(rename = "documentBase64", serialize_with = "base64_bytes")]
-    pub content: Bytes,
+    /// The content: bytes in memory, or a file or reader streamed as it is sent.
+    #[serde(skip)]
+    pub content: Document,
 }
 
 impl NewDocument {
@@ -159,11 +162,23 @@ impl NewDocument {
         extension: impl Into<String>,
         content: impl Into<Bytes>,
     ) -> Self {
+        let name = name.into();
         Self {
             document_id: id.into(),
-            name: name.into(),
+            content: Document::new(name.clone(), content),
+            name,
             file_extension: Some(extension.into()),
-            content: content.into(),
+        }
+    }
+
+    /// Document `id` holding `document`, named after it, its extension that of the format
+    /// recognised from its first bytes when it is sent.
+    pub fn from_document(id: impl Into<DocumentId>, document: Document) -> Self {
+        Self {
+            document_id: id.into(),
+            name: document.name().to_owned(),
+            file_extension: None,
+            content: document,
         }
     }
 }
@@ -175,13 +190,9 @@ impl fmt::Debug for NewDocument {
             .field("document_id", &self.document_id)
             .field("name", &self.name)
             .field("file_extension", &self.file_extension)
-            .field("len", &self.content.len())
+            .field("content", &self.content)
             .finish()
     }
-}
-
-fn base64_bytes<S: Serializer>(bytes: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&BASE64.encode(bytes))
 }
 
 /// The recipients of an [`EnvelopeDefinition`] (`EnvelopeRecipients`): signers and carbon

@@ -387,8 +387,20 @@ async fn the_signed_pdf_and_the_certificate_come_once_completed() {
     );
     h.emulator.sign_all(sent.id.as_str()).unwrap();
     let signed = h.provider.download(&sent.id).await.unwrap();
-    assert!(signed.content().starts_with(b"%PDF-1.7 lease"));
+    assert!(signed.content().unwrap().starts_with(b"%PDF-1.7 lease"));
     assert_eq!(signed.content_type(), "application/pdf");
+    // Streamed to a writer: the same bytes, counted.
+    let mut streamed = futures_util::io::Cursor::new(Vec::new());
+    let written = h
+        .provider
+        .download_to(&sent.id, &mut streamed)
+        .await
+        .unwrap();
+    assert_eq!(
+        streamed.get_ref().as_slice(),
+        &signed.content().unwrap()[..]
+    );
+    assert_eq!(written, signed.size().unwrap());
     let certificate = h
         .provider
         .client()

@@ -5,6 +5,8 @@
 // Each test walks one whole exchange; splitting them would hide the sequence.
 #![allow(clippy::too_many_lines)]
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use docusign::{DocuSign, DocuSignBuilder, EnvelopeId, EnvelopeStatus, ListEnvelopes};
@@ -174,16 +176,39 @@ async fn send_speaks_the_documented_wire_format() {
     // The envelope, in one request: every number and boolean a string.
     let create = requests_to(&server, "POST", &format!("{}/envelopes", base())).await;
     assert_eq!(create[0].headers["authorization"], "Bearer token-abc");
-    assert_eq!(create[0].headers["content-type"], "application/json");
+    // Multipart: the definition as JSON, then the document's bytes in a part of their own.
+    let content_type = create[0].headers["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
     assert_eq!(create[0].headers["accept"], "application/json");
+    let parts = support::multipart_parts(content_type, &create[0].body);
+    assert_eq!(parts.len(), 2);
     assert_eq!(
-        json_body(&create[0]),
+        support::part_header(&parts[0].0, "content-type"),
+        "application/json"
+    );
+    assert_eq!(
+        support::part_header(&parts[0].0, "content-disposition"),
+        "form-data"
+    );
+    assert_eq!(
+        support::part_header(&parts[1].0, "content-disposition"),
+        "file; filename=\"lease.pdf\"; documentid=1"
+    );
+    assert_eq!(
+        support::part_header(&parts[1].0, "content-type"),
+        "application/pdf"
+    );
+    assert_eq!(parts[1].1, b"%PDF-1.7");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&parts[0].1).unwrap(),
         json!({
             "emailSubject": "Lease",
             "status": "sent",
             "documents": [{
-                "documentId": "1", "name": "lease.pdf", "fileExtension": "pdf",
-                "documentBase64": "JVBERi0xLjc="
+                "documentId": "1", "name": "lease.pdf", "fileExtension": "pdf"
             }],
             "recipients": {
                 "signers": [

@@ -11,10 +11,10 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use signing_core::{Error, ErrorKind, RawJson, Result};
+use signing_core::{Capabilities, Error, ErrorKind, RawJson, Result};
 use signing_http::paging::{self, DEFAULT_MAX_PAGES, Page};
 use signing_http::{
-    Answer, BaseUrl, Body, Repeat, Request, Transport, multipart_file_name, settle,
+    Answer, BaseUrl, Body, DocumentUpload, Multipart, Repeat, Request, Transport, settle,
 };
 
 use crate::error::PROVIDER;
@@ -59,11 +59,22 @@ pub struct HeySignClient {
     transport: Transport,
     /// `{api_url}/v1/`.
     api: BaseUrl,
+    /// The largest file the account may upload.
+    max_upload: u64,
 }
 
 impl HeySignClient {
-    pub(crate) fn new(transport: Transport, api: BaseUrl) -> Self {
-        Self { transport, api }
+    pub(crate) fn new(transport: Transport, api: BaseUrl, max_upload: u64) -> Self {
+        Self {
+            transport,
+            api,
+            max_upload,
+        }
+    }
+
+    /// The largest file the account may upload, in bytes (set on the builder).
+    pub fn max_upload_size(&self) -> u64 {
+        self.max_upload
     }
 
     /// Agreements: create, read, edit, delete, submit, cancel, list.
@@ -453,27 +464,53 @@ pub struct Files<'a> {
 }
 
 impl Files<'_> {
-    /// Uploads a file (multipart; at most 10 MB by default).
+    /// Uploads a file (multipart part `file`; at most the builder's limit, 10 MB by default).
+    ///
+    /// The content is streamed: a file or a reader is read a chunk at a time as it is sent, and
+    /// opened again by a retry; one that can be read once only makes the upload never repeated.
+    /// The upload stops with an [`InvalidRequest`](ErrorKind::InvalidRequest) at the size limit.
+    /// The SHA-256 of the bytes is computed as they stream; when HeySign reports another, the
+    /// upload is refused with an [`UnexpectedResponse`](ErrorKind::UnexpectedResponse) naming
+    /// both, since the file it holds is not the one sent.
     pub async fn upload(&self, file: &UploadFile) -> Result<File> {
+        // Any type of file may be uploaded (a theme's logo is an image): only the size is
+        // checked here; what is sent for signing is checked by the provider.
+        let mut rules = Capabilities::default();
+        rules.max_document_size = Some(self.client.max_upload);
+        let upload = DocumentUpload::new(PROVIDER, &rules, 0, &file.content).any_format();
+        self.upload_checked(file, upload).await
+    }
+
+    /// Uploads `file` whose content is checked by `upload`'s rules.
+    pub(crate) async fn upload_checked(
+        &self,
+        file: &UploadFile,
+        upload: DocumentUpload,
+    ) -> Result<File> {
+        let upload = upload.with_sha256();
         let UploadFile {
             name,
             content_type,
-            content,
             metadata,
+            ..
         } = file.clone();
-        // Built anew for each attempt: a form is consumed by sending it. The bytes are shared.
+        let source = upload.clone();
+        // Built anew for each attempt: the content is opened again.
         let form = move || {
-            let part = reqwest::multipart::Part::stream(content.clone())
-                .file_name(multipart_file_name(&name))
-                .mime_str(&content_type)
-                .map_err(|e| {
-                    Error::invalid_request("content_type", format!("`{content_type}`: {e}"))
-                })?;
-            let mut form = reqwest::multipart::Form::new().part("file", part);
-            for (key, value) in &metadata {
-                form = form.text(format!("metadata[{key}]"), value.clone());
+            let (upload, name, content_type, metadata) = (
+                source.clone(),
+                name.clone(),
+                content_type.clone(),
+                metadata.clone(),
+            );
+            async move {
+                let opened = upload.open().await?;
+                let mut form = Multipart::new().file_as("file", &name, &content_type, opened);
+                for (key, value) in metadata {
+                    form = form.text(&format!("metadata[{key}]"), value);
+                }
+                Ok(form)
             }
-            Ok(form)
         };
         let request = self
             .client
@@ -483,8 +520,19 @@ impl Files<'_> {
                 &[paths::FILES],
                 Repeat::IfUnsent,
             )?
-            .body(Body::multipart(form));
-        self.client.bare(request).await
+            .body(Body::multipart(form).streaming(&upload));
+        let uploaded: File = self.client.bare(request).await?;
+        if let (Some(reported), Some(sent)) = (&uploaded.sha256, upload.sha256_hex())
+            && !reported.eq_ignore_ascii_case(&sent)
+        {
+            return Err(Error::unexpected_response(format!(
+                "HeySign reports the uploaded `{}` with SHA-256 {reported}, not the {sent} of \
+                 the bytes sent: the file {} holds other bytes",
+                file.name, uploaded.id
+            ))
+            .with_provider(PROVIDER));
+        }
+        Ok(uploaded)
     }
 
     /// Reads a file's description.

@@ -12,7 +12,7 @@ use signing_http::{Auth, BaseUrl, HttpSettings, OAuthErrors, TokenCache};
 use crate::auth::ClientCredentials;
 use crate::client::{HeySignClient, paths};
 use crate::error::{HeySignErrors, PROVIDER};
-use crate::provider::HeySign;
+use crate::provider::{HeySign, MAX_DOCUMENT_SIZE};
 use crate::webhook::Webhooks;
 
 /// The production API host.
@@ -63,6 +63,7 @@ pub struct HeySignBuilder {
     issuer: Option<String>,
     http: HttpSettings,
     replay_guard: Option<Arc<dyn ReplayGuard>>,
+    max_document_size: u64,
 }
 
 impl Default for HeySignBuilder {
@@ -86,6 +87,7 @@ impl HeySignBuilder {
                 .timeout(DEFAULT_TIMEOUT)
                 .max_response_bytes(MAX_RESPONSE_BYTES),
             replay_guard: None,
+            max_document_size: MAX_DOCUMENT_SIZE,
         }
     }
 
@@ -186,6 +188,15 @@ impl HeySignBuilder {
         self
     }
 
+    /// The largest file the account may upload, in bytes: HeySign's default is
+    /// [`MAX_DOCUMENT_SIZE`] (10 MB), raised per tenant on request. Documents are streamed, so
+    /// a larger limit costs no memory. Zero is refused by [`build`](Self::build).
+    #[must_use]
+    pub fn with_max_document_size(mut self, bytes: u64) -> Self {
+        self.max_document_size = bytes;
+        self
+    }
+
     /// Who issues agreements when a request names no owner (HeySign requires an issuer).
     #[must_use]
     pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
@@ -269,6 +280,12 @@ impl HeySignBuilder {
                 "must not be empty",
             )));
         }
+        if self.max_document_size == 0 {
+            return Err(invalid(Error::invalid_request(
+                "max_document_size",
+                "must be at least one byte",
+            )));
+        }
         // One client for both hosts: one connection pool.
         let http = self.http.resolved(PROVIDER)?;
         let auth = http.transport(PROVIDER, Auth::None, Arc::new(OAuthErrors))?;
@@ -284,7 +301,7 @@ impl HeySignBuilder {
             Arc::new(HeySignErrors),
         )?;
         Ok(HeySign::new(
-            HeySignClient::new(transport, api),
+            HeySignClient::new(transport, api, self.max_document_size),
             Webhooks::new(self.webhook_secrets, self.webhook_timing, self.replay_guard),
             self.issuer,
         ))
@@ -307,6 +324,7 @@ impl fmt::Debug for HeySignBuilder {
             )
             .field("webhook_timing", &self.webhook_timing)
             .field("issuer", &self.issuer)
+            .field("max_document_size", &self.max_document_size)
             .field("http", &self.http)
             .finish_non_exhaustive()
     }

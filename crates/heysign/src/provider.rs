@@ -6,13 +6,14 @@ use std::pin::pin;
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use futures_util::future::{Either, select, try_join_all};
-use sha2::{Digest, Sha256};
 use signing_core::webhook::WebhookSecret;
 use signing_core::{
     Capabilities, Document, DocumentFormat, Envelope, EnvelopeId, Error, ErrorKind, Event,
     ExposeSecret, ListQuery, NationalId, NewEnvelope, Operation, Page, Result, SigningProvider,
     WebhookRequest,
 };
+
+use signing_http::DocumentUpload;
 
 use crate::client::{HeySignClient, next_offset};
 use crate::error::PROVIDER;
@@ -31,7 +32,9 @@ pub const MAX_DOCUMENT_SIZE: u64 = 10 * 1024 * 1024;
 
 const DEFAULT_PAGE_SIZE: u32 = 20;
 
-/// What HeySign supports, from its API reference.
+/// What HeySign supports, from its API reference, with the default upload limit (a provider
+/// built with [`with_max_document_size`](crate::HeySignBuilder::with_max_document_size)
+/// declares its own).
 ///
 /// Sequential signing and cc recipients are not documented, so they are refused; the signed
 /// document cannot be downloaded through the API; delete works on drafts only.
@@ -206,50 +209,49 @@ impl HeySign {
 
     /// Uploads a document, or reuses the file an earlier attempt of a send with the same
     /// reference uploaded (HeySign cannot delete files, so a retried send would otherwise leave
-    /// one behind each time). The file's type is the one recognised from its bytes, and the
-    /// SHA-256 HeySign reports must be the content's.
-    async fn upload(&self, document: &Document, reference: Option<&str>) -> Result<FileId> {
-        let content = document.content();
-        let digest = sha256_hex(content);
-        let size = u64::try_from(content.len()).unwrap_or(u64::MAX);
-        if let Some(reference) = reference {
+    /// one behind each time). The document streams from where it is; its type is the one
+    /// recognised from its first bytes, and the SHA-256 HeySign reports must be that of the
+    /// bytes sent (checked by [`Files::upload`](crate::Files::upload)).
+    async fn upload(
+        &self,
+        index: usize,
+        document: &Document,
+        reference: Option<&str>,
+    ) -> Result<FileId> {
+        let upload = DocumentUpload::new(PROVIDER, &self.capabilities(), index, document);
+        // An earlier file can only be recognised by its size and digest, so the lookup needs a
+        // document of known size that can be read before it is sent; the digest is computed
+        // only when a file of that size exists.
+        if let (Some(reference), Some(size)) = (reference, document.size())
+            && document.is_repeatable()
+        {
             let params = ListParams::new().metadata(REFERENCE_KEY, reference);
             let files: Vec<File> = self.client.files().list_all(params).try_collect().await?;
-            let earlier = files.into_iter().find(|file| {
-                file.metadata.get(REFERENCE_KEY).map(String::as_str) == Some(reference)
-                    && file.size == Some(size)
-                    && file
-                        .sha256
+            let candidates: Vec<File> = files
+                .into_iter()
+                .filter(|file| {
+                    file.metadata.get(REFERENCE_KEY).map(String::as_str) == Some(reference)
+                        && file.size == Some(size)
+                })
+                .collect();
+            if !candidates.is_empty() {
+                let digest = hex(&upload.content_sha256().await?);
+                if let Some(file) = candidates.into_iter().find(|file| {
+                    file.sha256
                         .as_deref()
                         .is_some_and(|sha| sha.eq_ignore_ascii_case(&digest))
-            });
-            if let Some(file) = earlier {
-                return Ok(file.id);
+                }) {
+                    return Ok(file.id);
+                }
             }
         }
-        // Every document reaching here was recognised by the request's builder.
-        let content_type = document
-            .format()
-            .map_or("application/pdf", DocumentFormat::mime_type);
-        let mut upload = UploadFile::new(document.name(), content_type, content.clone());
+        // HeySign takes PDFs only, and the upload refuses anything else from its first bytes.
+        let mut file = UploadFile::from_document("application/pdf", document.clone());
         if let Some(reference) = reference {
-            upload
-                .metadata
+            file.metadata
                 .insert(REFERENCE_KEY.to_owned(), reference.to_owned());
         }
-        let file = self.client.files().upload(&upload).await?;
-        if let Some(reported) = &file.sha256
-            && !reported.eq_ignore_ascii_case(&digest)
-        {
-            return Err(Error::unexpected_response(format!(
-                "HeySign reports the uploaded `{}` with SHA-256 {reported}, not the document's \
-                 {digest}: the file {} holds other bytes",
-                document.name(),
-                file.id
-            ))
-            .with_provider(PROVIDER));
-        }
-        Ok(file.id)
+        Ok(self.client.files().upload_checked(&file, upload).await?.id)
     }
 
     /// Adds the signees and submits the draft; returns the signees' ids in the request's order.
@@ -322,9 +324,8 @@ fn was_sent(status: &AgreementStatus) -> bool {
     )
 }
 
-fn sha256_hex(content: &[u8]) -> String {
+fn hex(digest: &[u8]) -> String {
     use std::fmt::Write as _;
-    let digest = Sha256::digest(content);
     let mut hex = String::with_capacity(digest.len() * 2);
     for byte in digest {
         let _ = write!(hex, "{byte:02x}");
@@ -354,11 +355,13 @@ impl SigningProvider for HeySign {
     }
 
     fn capabilities(&self) -> Capabilities {
-        capabilities()
+        let mut caps = capabilities();
+        caps.max_document_size = Some(self.client.max_upload_size());
+        caps
     }
 
     async fn send(&self, request: &NewEnvelope) -> Result<Envelope> {
-        capabilities().check_request(PROVIDER, request)?;
+        self.capabilities().check_request(PROVIDER, request)?;
         unsupported_national_id(request)?;
         let issuer = request
             .owner()
@@ -380,7 +383,7 @@ impl SigningProvider for HeySign {
 
         let mut documents = Vec::with_capacity(request.documents().len());
         for (i, document) in request.documents().iter().enumerate() {
-            let file = self.upload(document, request.reference()).await?;
+            let file = self.upload(i, document, request.reference()).await?;
             let role = if i == 0 {
                 DocumentType::Primary
             } else {

@@ -683,6 +683,9 @@ impl NewDocument {
 }
 
 /// A file to upload (multipart part `file`, metadata as `metadata[key]` parts).
+///
+/// The content is a [`Document`](signing_core::Document): bytes in memory, or a file or reader
+/// streamed as it is sent (see [`Files::upload`](crate::Files::upload)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UploadFile {
@@ -691,7 +694,7 @@ pub struct UploadFile {
     /// Its content type.
     pub content_type: String,
     /// Its bytes (at most 10 MB by default).
-    pub content: Bytes,
+    pub content: signing_core::Document,
     /// Its metadata.
     pub metadata: Metadata,
 }
@@ -703,10 +706,24 @@ impl UploadFile {
         content_type: impl Into<String>,
         content: impl Into<Bytes>,
     ) -> Self {
+        let name = name.into();
         Self {
-            name: name.into(),
+            content: signing_core::Document::new(name.clone(), content),
+            name,
             content_type: content_type.into(),
-            content: content.into(),
+            metadata: Metadata::new(),
+        }
+    }
+
+    /// A file of `content_type` holding `document` (bytes, a file or a reader), named after it.
+    pub fn from_document(
+        content_type: impl Into<String>,
+        document: signing_core::Document,
+    ) -> Self {
+        Self {
+            name: document.name().to_owned(),
+            content_type: content_type.into(),
+            content: document,
             metadata: Metadata::new(),
         }
     }

@@ -1,13 +1,12 @@
 //! The typed client of the four documented operations.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
 
 use http::Method;
-use reqwest::multipart::{Form, Part};
-use signing_core::{Error, ErrorKind, RawJson, Result};
+use signing_core::{Capabilities, DocumentFormat, Error, ErrorKind, RawJson, Result};
 use signing_http::{
-    Answer, BaseUrl, Body, Repeat, Request, Transport, clean_message, multipart_file_name, settle,
+    Answer, BaseUrl, Body, DocumentUpload, Multipart, Repeat, Request, Transport, clean_message,
+    multipart_content_type_is_valid, settle,
 };
 
 use crate::error::{CANCEL, PROVIDER};
@@ -96,14 +95,57 @@ impl LeapSignClient {
     /// reached LEAP (a timeout, a broken connection, an unreadable answer, a 500 other than
     /// "malformed request body", a 502 or 504) is [`ErrorKind::OutcomeUnknown`]: a project may
     /// exist, and only the caller can decide whether to send again.
+    ///
+    /// The document streams from where it is (bytes, a file, a reader), opened again by a
+    /// repeat; one that can be read once only makes launch-new never repeated. Its format is
+    /// recognised from its first bytes before they leave: PDF or DOCX.
     pub async fn launch_new(&self, request: &LaunchRequest) -> Result<ProcessData> {
-        // Built before anything is sent, so a refusal of the form itself costs no request; the
-        // first attempt sends this one, and only a repeat builds another.
-        let first = Mutex::new(Some(launch_form(request)?));
-        let launch = request.clone();
+        // Everything but the document is checked and written before anything is sent, so a
+        // refusal of the form itself costs no request; each attempt then opens the document.
+        let texts = launch_texts(request)?;
+        let document = &request.document;
+        if let Some(content_type) = document.content_type()
+            && !multipart_content_type_is_valid(content_type)
+        {
+            return Err(Error::invalid_request(
+                "document.content_type",
+                format!("`{content_type}` is not a MIME type"),
+            )
+            .with_provider(PROVIDER));
+        }
+        let upload = DocumentUpload::new(PROVIDER, &upload_rules(), 0, document.content());
+        let (file_name, content_type) = (
+            signing_http::multipart_file_name(document.file_name()),
+            document.content_type().map(str::to_owned),
+        );
+        let source = upload.clone();
         let form = move || {
-            let built = first.lock().unwrap_or_else(PoisonError::into_inner).take();
-            built.map_or_else(|| launch_form(&launch), Ok)
+            let (upload, texts, file_name, content_type) = (
+                source.clone(),
+                texts.clone(),
+                file_name.clone(),
+                content_type.clone(),
+            );
+            async move {
+                let opened = upload.open().await?;
+                let content_type = content_type.unwrap_or_else(|| {
+                    opened
+                        .format()
+                        .map_or("application/pdf", DocumentFormat::mime_type)
+                        .to_owned()
+                });
+                // The parts in the documented order, the document after the signers.
+                let mut form = Multipart::new();
+                let mut texts = texts.into_iter();
+                for (name, value) in texts.by_ref().take(DOCUMENT_POSITION) {
+                    form = form.text(name, value);
+                }
+                form = form.file_as("document", &file_name, &content_type, opened);
+                for (name, value) in texts {
+                    form = form.text(name, value);
+                }
+                Ok(form)
+            }
         };
         let request = self
             .request(
@@ -113,7 +155,7 @@ impl LeapSignClient {
                 None,
                 Repeat::IfUnsent,
             )?
-            .body(Body::multipart(form));
+            .body(Body::multipart(form).streaming(&upload));
         let answer = self.transport.send(&request).await?;
         launched(&answer)
     }
@@ -210,46 +252,45 @@ fn process_data(answer: &Answer) -> Result<ProcessData> {
     }))
 }
 
-/// The launch-new `multipart/form-data` body. Built anew for each attempt: a form is consumed
-/// by sending it. The document's bytes are shared, not copied.
-fn launch_form(request: &LaunchRequest) -> Result<Form> {
+/// What LEAP accepts for signing: PDF and DOCX, of any size.
+fn upload_rules() -> Capabilities {
+    let mut rules = Capabilities::default();
+    rules.formats = vec![DocumentFormat::Pdf, DocumentFormat::Docx];
+    rules
+}
+
+/// How many text parts come before the `document` part.
+const DOCUMENT_POSITION: usize = 3;
+
+/// The text parts of the launch-new `multipart/form-data` body, in order: `name`,
+/// `projectOwner`, `signers`, then (after the `document` part) `orderedSigners` and the
+/// optional ones.
+fn launch_texts(request: &LaunchRequest) -> Result<Vec<(&'static str, String)>> {
     let json = |part: &'static str, value: serde_json::Result<String>| {
         value.map_err(|err| {
             Error::invalid_request(part, format!("cannot be written as JSON: {err}"))
                 .with_provider(PROVIDER)
         })
     };
-    let document = &request.document;
-    let length = u64::try_from(document.content().len()).unwrap_or(u64::MAX);
-    let file = Part::stream_with_length(document.content().clone(), length)
-        .file_name(multipart_file_name(document.file_name()))
-        .mime_str(document.content_type())
-        .map_err(|_| {
-            Error::invalid_request(
-                "document.content_type",
-                format!("`{}` is not a MIME type", document.content_type()),
-            )
-            .with_provider(PROVIDER)
-        })?;
-    let mut form = Form::new()
-        .text("name", request.name.clone())
-        .text(
+    let mut texts = vec![
+        ("name", request.name.clone()),
+        (
             "projectOwner",
             json("projectOwner", request.project_owner_json())?,
-        )
-        .text("signers", json("signers", request.signers_json())?)
-        .part("document", file)
-        .text("orderedSigners", request.ordered_signers.to_string());
+        ),
+        ("signers", json("signers", request.signers_json())?),
+        ("orderedSigners", request.ordered_signers.to_string()),
+    ];
     if !request.additional_recipients.is_empty() {
-        form = form.text(
+        texts.push((
             "additionalRecipients",
             json("additionalRecipients", request.additional_recipients_json())?,
-        );
+        ));
     }
     if let Some(url) = &request.callback_url {
-        form = form.text("signTasksCompletedCallbackUrl", url.clone());
+        texts.push(("signTasksCompletedCallbackUrl", url.clone()));
     }
-    Ok(form)
+    Ok(texts)
 }
 
 #[cfg(test)]

@@ -117,7 +117,8 @@ impl LeapSign {
     }
 }
 
-/// The one document, with the content type of its recognised format.
+/// The one document; its part's content type is that of the format recognised from its first
+/// bytes (when the request was built, or when sent for a reader).
 fn launch_document(documents: &[Document]) -> Result<LaunchDocument> {
     let refuse = |reason: &str| {
         Error::invalid_request("documents", reason.to_owned()).with_provider(PROVIDER)
@@ -125,19 +126,7 @@ fn launch_document(documents: &[Document]) -> Result<LaunchDocument> {
     let [document] = documents else {
         return Err(refuse("LEAP Sign takes exactly one document"));
     };
-    // The type LEAP checks is decided by the bytes, not by what the caller declared.
-    let format = document.format().ok_or_else(|| {
-        Error::invalid_request(
-            "documents[0].content",
-            format!("`{}` is neither a PDF nor a DOCX document", document.name()),
-        )
-        .with_provider(PROVIDER)
-    })?;
-    Ok(LaunchDocument::new(
-        document.name(),
-        format.mime_type(),
-        document.content().clone(),
-    ))
+    Ok(LaunchDocument::from_document(document.clone()))
 }
 
 #[async_trait]
@@ -407,9 +396,10 @@ mod tests {
     fn exactly_one_recognised_document() {
         let pdf = Document::new("a.pdf", &b"%PDF-1.7"[..]).with_content_type("text/plain");
         let doc = launch_document(std::slice::from_ref(&pdf)).unwrap();
-        assert_eq!(doc.content_type(), "application/pdf");
+        // The part's type is decided by the bytes when sent, never by what the caller declared;
+        // an unrecognised document is refused by the capabilities' check, before any request.
+        assert_eq!(doc.content_type(), None);
         assert!(launch_document(&[]).is_err());
         assert!(launch_document(&[pdf.clone(), pdf]).is_err());
-        assert!(launch_document(&[Document::new("x.pdf", &b"text"[..])]).is_err());
     }
 }

@@ -11,7 +11,7 @@ use std::fmt;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use signing_core::{EnvelopeId, Party, RawJson, Signer};
+use signing_core::{Document, EnvelopeId, Party, RawJson, Signer};
 use signing_http::lenient;
 use time::OffsetDateTime;
 
@@ -102,11 +102,13 @@ impl From<&Signer> for Person {
 }
 
 /// The `document` file part of launch-new.
+///
+/// The content is a [`Document`]: bytes in memory, or a file or reader streamed as it is sent.
 #[derive(Clone, PartialEq, Eq)]
 pub struct LaunchDocument {
     file_name: String,
-    content_type: String,
-    content: Bytes,
+    content_type: Option<String>,
+    content: Document,
 }
 
 impl LaunchDocument {
@@ -116,10 +118,21 @@ impl LaunchDocument {
         content_type: impl Into<String>,
         content: impl Into<Bytes>,
     ) -> Self {
+        let file_name = file_name.into();
         Self {
-            file_name: file_name.into(),
-            content_type: content_type.into(),
-            content: content.into(),
+            content: Document::new(file_name.clone(), content),
+            file_name,
+            content_type: Some(content_type.into()),
+        }
+    }
+
+    /// `document`, named after it, whose content type is that of the format recognised from
+    /// its first bytes when it is sent.
+    pub fn from_document(document: Document) -> Self {
+        Self {
+            file_name: document.name().to_owned(),
+            content_type: None,
+            content: document,
         }
     }
 
@@ -128,13 +141,13 @@ impl LaunchDocument {
         &self.file_name
     }
 
-    /// The part's content type.
-    pub fn content_type(&self) -> &str {
-        &self.content_type
+    /// The part's content type when set; `None` when it is the recognised format's.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
     }
 
-    /// The file's bytes.
-    pub fn content(&self) -> &Bytes {
+    /// The file's content.
+    pub fn content(&self) -> &Document {
         &self.content
     }
 }
@@ -145,7 +158,7 @@ impl fmt::Debug for LaunchDocument {
         f.debug_struct("LaunchDocument")
             .field("file_name", &self.file_name)
             .field("content_type", &self.content_type)
-            .field("len", &self.content.len())
+            .field("content", &self.content)
             .finish()
     }
 }

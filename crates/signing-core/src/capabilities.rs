@@ -209,6 +209,9 @@ impl Capabilities {
                         provider,
                     ));
                 }
+                // A reader is read only when sent: the adapter checks its first bytes then,
+                // before they leave (see `Document`).
+                None if document.is_read_when_sent() => {}
                 None => {
                     return Err(Error::invalid_request(
                         field(),
@@ -220,23 +223,28 @@ impl Capabilities {
                     ));
                 }
             }
-            if let Some(max) = self.max_document_size {
-                let len = document.len() as u64;
-                if len > max {
-                    return Err(Error::invalid_request(
-                        field(),
-                        format!(
-                            "`{}` is {len} bytes; {provider} accepts at most {max} bytes",
-                            document.name()
-                        ),
-                    ));
-                }
+            if let (Some(max), Some(len)) = (self.max_document_size, document.size())
+                && len > max
+            {
+                return Err(self.too_large(provider, document.name(), i, len));
             }
         }
         Ok(())
     }
 
-    fn format_list(&self) -> String {
+    /// The error of a document over [`max_document_size`](Self::max_document_size): `len`
+    /// bytes, or at least `len` when it was found while streaming. Adapters that stop a stream at
+    /// the limit report it with this same error.
+    pub fn too_large(&self, provider: &str, name: &str, index: usize, len: u64) -> Error {
+        let max = self.max_document_size.unwrap_or(u64::MAX);
+        Error::invalid_request(
+            format!("documents[{index}].content"),
+            format!("`{name}` is {len} bytes; {provider} accepts at most {max} bytes"),
+        )
+    }
+
+    /// The formats accepted, for an error message: "PDF or DOCX".
+    pub fn format_list(&self) -> String {
         let names: Vec<String> = self.formats.iter().map(ToString::to_string).collect();
         if names.is_empty() {
             "no formats".to_owned()

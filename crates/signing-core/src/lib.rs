@@ -71,7 +71,7 @@ mod status;
 pub mod webhook;
 
 pub use capabilities::{Capabilities, Operation};
-pub use document::{Document, DocumentFormat};
+pub use document::{Document, DocumentFormat, DocumentSource, DocumentStream, OpenDocument};
 pub use envelope::{Envelope, EnvelopeSigner};
 pub use error::{BoxError, Error, ErrorKind, RateLimitScope, Result, TransportKind};
 pub use event::{Event, SignerRef};
@@ -80,7 +80,7 @@ pub use id::{EnvelopeId, EventId, SignerId};
 pub use progress::{Milestone, Progress, SignerKey, Stage};
 #[cfg(any(test, feature = "mocks"))]
 pub use provider::MockSigningProvider;
-pub use provider::{ListQuery, Page, SigningProvider, WebhookRequest};
+pub use provider::{DocumentWriter, ListQuery, Page, SigningProvider, WebhookRequest};
 pub use raw::RawJson;
 pub use replay::{InMemoryReplayGuard, ReplayGuard};
 pub use request::{

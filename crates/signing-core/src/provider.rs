@@ -74,6 +74,17 @@ pub trait SigningProvider: Send + Sync + Debug {
     /// The signed document of a completed envelope.
     async fn download(&self, id: &EnvelopeId) -> Result<Document>;
 
+    /// Writes the signed document of a completed envelope to `writer` and returns how many
+    /// bytes were written. A provider that can streams it as it arrives, holding a chunk at a
+    /// time (DocuSign); the default reads it with [`download`](Self::download) and writes it.
+    /// A failure part-way leaves what was written so far in `writer`.
+    async fn download_to(&self, id: &EnvelopeId, writer: &mut DocumentWriter) -> Result<u64> {
+        let document = self.download(id).await?;
+        let content = document.content().cloned().unwrap_or_default();
+        crate::document::write_all(writer, &content).await?;
+        Ok(u64::try_from(content.len()).unwrap_or(u64::MAX))
+    }
+
     /// Verifies an incoming webhook or callback and turns it into events.
     ///
     /// Returns [`ErrorKind::WebhookVerification`](crate::ErrorKind::WebhookVerification) if its
@@ -81,6 +92,10 @@ pub trait SigningProvider: Send + Sync + Debug {
     /// [`verified`](Event::verified) only when a signature or a confirming query proved them.
     async fn parse_webhook(&self, request: &WebhookRequest) -> Result<Vec<Event>>;
 }
+
+/// Where [`SigningProvider::download_to`] writes a document: any `futures::io::AsyncWrite`
+/// (a runtime's file through its compatibility adapter, a `Vec<u8>` in a cursor, ...).
+pub type DocumentWriter = dyn futures_io::AsyncWrite + Send + Unpin + 'static;
 
 /// An incoming webhook or callback request, exactly as received.
 ///

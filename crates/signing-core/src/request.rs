@@ -343,9 +343,12 @@ impl NewEnvelope {
         self.reference.as_deref()
     }
 
-    /// The total size of all documents in bytes.
-    pub fn total_document_size(&self) -> usize {
-        self.documents.iter().map(Document::len).sum()
+    /// The total size of all documents in bytes, when every document's size is known (see
+    /// [`Document::size`]) and the sum fits.
+    pub fn total_document_size(&self) -> Option<u64> {
+        self.documents
+            .iter()
+            .try_fold(0_u64, |total, document| total.checked_add(document.size()?))
     }
 }
 
@@ -446,13 +449,17 @@ impl NewEnvelopeBuilder {
     /// Checks the request and returns it, or an [`ErrorKind::InvalidRequest`] naming the first
     /// offending field.
     ///
-    /// These are the rules no provider relaxes, the same whichever provider sends the request:
-    /// documents present, named and recognised as PDF or DOCX from their bytes; signers, cc and
-    /// owner well formed; an `https` callback URL; the title, metadata and reference within
-    /// [`limits`]. What one provider cannot take (an option it lacks, a format, a size) is
-    /// checked by its [`send`](crate::SigningProvider::send), against its
+    /// These are the rules no provider relaxes, the same whichever provider sends the request,
+    /// checked as far as they can be known without sending: signers, cc and owner well formed;
+    /// an `https` callback URL; the title, metadata and reference within [`limits`]; each
+    /// document's name, its size when known (not empty, as declared) and its format (PDF or
+    /// DOCX) when its first bytes are known (bytes in memory, a file). A document from a reader
+    /// is read only when it is sent, so its format, emptiness and length are checked then, while
+    /// it streams, with the same errors. What one provider cannot take (an option it lacks, a
+    /// format, a size) is checked by its [`send`](crate::SigningProvider::send), against its
     /// [`capabilities`](crate::SigningProvider::capabilities), before any request
-    /// ([`Capabilities::check_request`](crate::Capabilities::check_request)).
+    /// ([`Capabilities::check_request`](crate::Capabilities::check_request)). The table under
+    /// [`Document`] lists each check.
     ///
     /// [`ErrorKind::InvalidRequest`]: crate::ErrorKind::InvalidRequest
     pub fn build(self) -> Result<NewEnvelope> {
@@ -539,13 +546,25 @@ fn check_documents(documents: &[Document]) -> Result<()> {
                 "must not contain control characters (line breaks, tabs, ...)",
             ));
         }
-        if doc.is_empty() {
+        if doc.size_contradicts_content() {
+            return Err(Error::invalid_request(
+                format!("documents[{i}].size"),
+                format!(
+                    "`{}` was declared {} bytes long but holds {} bytes",
+                    doc.name(),
+                    doc.declared_size().unwrap_or_default(),
+                    doc.known_size().unwrap_or_default()
+                ),
+            ));
+        }
+        if doc.size() == Some(0) {
             return Err(Error::invalid_request(
                 format!("documents[{i}].content"),
                 format!("document `{}` is empty", doc.name()),
             ));
         }
-        if doc.format().is_none() {
+        // A reader is read only when sent: its format is checked then, from its first bytes.
+        if doc.format().is_none() && !doc.is_read_when_sent() {
             return Err(Error::invalid_request(
                 format!("documents[{i}].content"),
                 format!(
@@ -745,7 +764,7 @@ mod tests {
         assert_eq!(req.title(), "a.pdf");
         assert_eq!(req.order(), SigningOrder::Parallel);
         assert!(req.cc().is_empty() && req.metadata().is_empty());
-        assert_eq!(req.total_document_size(), 10);
+        assert_eq!(req.total_document_size(), Some(10));
     }
 
     #[test]
@@ -806,6 +825,28 @@ mod tests {
                     .national_id(NationalId::swedish_personal_number("19121212-1213")),
             ),
             "signers[1].national_id",
+        );
+    }
+
+    #[test]
+    fn readers_are_checked_when_sent_and_declared_sizes_now() {
+        let reader = || {
+            Document::from_reader("r.pdf", || async {
+                Ok(futures_util::io::Cursor::new(b"not even a pdf"))
+            })
+        };
+        // Unread, so neither its format nor its emptiness is known yet.
+        let req = base().document(reader()).build().unwrap();
+        assert_eq!(req.total_document_size(), None);
+        assert_field(
+            base().document(reader().with_size(0)),
+            "documents[1].content",
+        );
+        let sized = base().document(reader().with_size(14)).build().unwrap();
+        assert_eq!(sized.total_document_size(), Some(24));
+        assert_field(
+            base().document(Document::new("b.pdf", &b"%PDF-"[..]).with_size(9)),
+            "documents[1].size",
         );
     }
 

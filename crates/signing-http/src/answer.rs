@@ -191,6 +191,32 @@ impl StreamedAnswer {
         })
     }
 
+    /// Writes the body to `writer` as it arrives, and returns how many bytes were written; at
+    /// most one chunk is held in memory. Capped as [`into_stream`](Self::into_stream) caps it.
+    /// A failure part-way leaves what was written so far in `writer`.
+    pub async fn write_to<W>(self, writer: &mut W) -> Result<u64>
+    where
+        W: futures_io::AsyncWrite + Unpin + ?Sized,
+    {
+        use futures_util::AsyncWriteExt as _;
+
+        let origin = self.origin;
+        let write_error = |e: std::io::Error| {
+            Error::invalid_request("writer", format!("cannot write the answer: {e}"))
+                .with_provider(origin.provider)
+                .with_source(e)
+        };
+        let mut written: u64 = 0;
+        let mut stream = std::pin::pin!(self.into_stream());
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            writer.write_all(&chunk).await.map_err(write_error)?;
+            written = written.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+        }
+        writer.flush().await.map_err(write_error)?;
+        Ok(written)
+    }
+
     /// The whole body, capped as [`into_stream`](Self::into_stream) caps it.
     pub async fn bytes(self) -> Result<Bytes> {
         let mut body = BytesMut::new();

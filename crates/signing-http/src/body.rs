@@ -3,23 +3,31 @@
 use std::fmt;
 use std::sync::Arc;
 
+use std::future::Future;
+
 use bytes::Bytes;
+use futures_core::future::BoxFuture;
 use serde::Serialize;
 use signing_core::{Error, Result};
 
-/// Builds a `multipart/form-data` body anew for each attempt (a form is consumed by sending
-/// it). Any `Fn() -> Result<Form>` is one.
+use crate::multipart::Multipart;
+use crate::upload::DocumentUpload;
+
+/// Builds a `multipart/form-data` body anew for each attempt: a form is consumed by sending it,
+/// and the documents it streams are opened again. Any `Fn() -> impl Future<Output =
+/// Result<Multipart>>` is one.
 pub trait FormSource: Send + Sync {
     /// A fresh form.
-    fn form(&self) -> Result<reqwest::multipart::Form>;
+    fn form(&self) -> BoxFuture<'_, Result<Multipart>>;
 }
 
-impl<F> FormSource for F
+impl<F, Fut> FormSource for F
 where
-    F: Fn() -> Result<reqwest::multipart::Form> + Send + Sync,
+    F: Fn() -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Multipart>> + Send + 'static,
 {
-    fn form(&self) -> Result<reqwest::multipart::Form> {
-        self()
+    fn form(&self) -> BoxFuture<'_, Result<Multipart>> {
+        Box::pin(self())
     }
 }
 
@@ -60,7 +68,13 @@ pub enum Body {
     /// `application/x-www-form-urlencoded`, already encoded.
     Form(Bytes),
     /// `multipart/form-data`, built for each attempt.
-    Multipart(Arc<dyn FormSource>),
+    Multipart {
+        /// Builds the form.
+        source: Arc<dyn FormSource>,
+        /// Whether the form can be built more than once: false when it streams a document that
+        /// can be read once only, which makes the request never repeated.
+        repeatable: bool,
+    },
 }
 
 impl Body {
@@ -81,7 +95,29 @@ impl Body {
 
     /// A multipart form, built by `source` for each attempt.
     pub fn multipart(source: impl FormSource + 'static) -> Self {
-        Self::Multipart(Arc::new(source))
+        Self::Multipart {
+            source: Arc::new(source),
+            repeatable: true,
+        }
+    }
+
+    /// Says that this body streams `upload`: when its document can be read once only, the body
+    /// cannot be produced twice, and a request sending it is never repeated
+    /// ([`Repeat::Never`](crate::Repeat::Never)).
+    #[must_use]
+    pub fn streaming(mut self, upload: &DocumentUpload) -> Self {
+        if let Self::Multipart { repeatable, .. } = &mut self {
+            *repeatable &= upload.is_repeatable();
+        }
+        self
+    }
+
+    /// Whether the body can be produced again for another attempt.
+    pub fn is_repeatable(&self) -> bool {
+        match self {
+            Self::Multipart { repeatable, .. } => *repeatable,
+            Self::Empty | Self::Json(_) | Self::Form(_) => true,
+        }
     }
 }
 
@@ -91,7 +127,9 @@ impl fmt::Debug for Body {
             Self::Empty => f.write_str("Empty"),
             Self::Json(bytes) => write!(f, "Json({} bytes)", bytes.len()),
             Self::Form(bytes) => write!(f, "Form({} bytes)", bytes.len()),
-            Self::Multipart(_) => f.write_str("Multipart"),
+            Self::Multipart { repeatable, .. } => {
+                write!(f, "Multipart(repeatable: {repeatable})")
+            }
         }
     }
 }

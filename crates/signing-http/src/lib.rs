@@ -13,6 +13,7 @@
 //! | `OutcomeUnknown` for a create whose answer was lost, unreadable or a 5xx | [`Repeat`], [`Transport`] |
 //! | the read-back that settles a cancel or delete after an ambiguous attempt | [`settle`] |
 //! | capped and streamed body reads | [`Answer`], [`StreamedAnswer`] |
+//! | documents streamed into uploads: opened per attempt, format and size checked as they stream, hashed | [`DocumentUpload`], [`Multipart`] |
 //! | a bounded page walker (page limit, repeated-page guard) | [`paging`] |
 //! | an OAuth-style token cache (single flight, shared failures, checked lifetimes) | [`TokenCache`] |
 //! | one exchange with an OAuth 2.0 token endpoint | [`request_token`] |
@@ -49,6 +50,7 @@ mod base_url;
 mod body;
 mod errors;
 pub mod lenient;
+mod multipart;
 mod oauth;
 pub mod paging;
 mod repeat;
@@ -58,6 +60,7 @@ mod settings;
 mod settle;
 mod token;
 mod transport;
+mod upload;
 
 pub use answer::{Answer, StreamedAnswer};
 pub use auth::Auth;
@@ -67,6 +70,7 @@ pub use errors::{
     DefaultErrors, ErrorAnswer, ErrorMapper, OAuthErrorBody, OAuthErrors, clean_message,
     fallback_message,
 };
+pub use multipart::{Multipart, multipart_content_type_is_valid};
 pub use oauth::request_token;
 pub use repeat::Repeat;
 pub use request::Request;
@@ -74,6 +78,7 @@ pub use settings::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, HttpSett
 pub use settle::{Attempted, settle};
 pub use token::{Token, TokenCache, TokenSource};
 pub use transport::Transport;
+pub use upload::{CHUNK, DocumentUpload, OpenedDocument};
 
 /// `reqwest`, whose client and multipart types appear in this crate's API.
 pub use reqwest;

@@ -67,9 +67,13 @@ impl Request {
         self
     }
 
-    /// Sends `body`.
+    /// Sends `body`. A body that cannot be produced twice (it streams a document that can be
+    /// read once only) makes the request [`Repeat::Never`].
     #[must_use]
     pub fn body(mut self, body: Body) -> Self {
+        if !body.is_repeatable() {
+            self.repeat = Repeat::Never;
+        }
         self.body = body;
         self
     }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 use signing_core::{Error, Result, RetryPolicy, TransportKind, parse_retry_after};
@@ -26,6 +26,7 @@ use crate::errors::{ErrorAnswer, ErrorMapper, transport_error};
 use crate::repeat::may_have_arrived;
 use crate::request::Request;
 use crate::settle::Attempted;
+use crate::upload::upload_error;
 
 /// Sends requests for one provider. Cheap to clone: clones share the client, the credentials
 /// and the token cache. Built by [`HttpSettings::transport`](crate::HttpSettings::transport).
@@ -343,14 +344,29 @@ impl Transport {
                 );
                 builder.headers(headers).body(bytes.clone())
             }
-            Body::Multipart(source) => {
-                headers.remove(CONTENT_TYPE);
-                builder
-                    .headers(headers)
-                    .multipart(source.form().map_err(Failure::unsent)?)
+            Body::Multipart { source, .. } => {
+                // Built here, for each attempt: the documents it streams are opened anew.
+                let form = source.form().await.map_err(Failure::unsent)?;
+                let content_type = HeaderValue::try_from(form.content_type()).map_err(|e| {
+                    Failure::unsent(Error::invalid_request("request", e.to_string()))
+                })?;
+                headers.insert(CONTENT_TYPE, content_type);
+                let (body, len) = form.into_body();
+                // A known length is announced, so the server can refuse an upload too large
+                // before it arrives; the body is streamed either way.
+                if let Some(len) = len {
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+                }
+                builder.headers(headers).body(body)
             }
         };
         builder.send().await.map_err(|e| {
+            // A document that stopped streaming (over the limit, unreadable) ended the body
+            // early: the server never had a whole request, so nothing was carried out, and the
+            // caller sees why the document stopped.
+            if let Some(error) = upload_error(&e) {
+                return Failure::unsent(error);
+            }
             let error = transport_error(request.operation, "sending the request", e);
             let sent = !matches!(
                 error.kind(),

@@ -210,8 +210,8 @@ async fn download_marks_the_signed_copy() {
             .unwrap();
     }
     let signed = provider.download(&envelope.id).await.unwrap();
-    assert!(signed.content().starts_with(b"%PDF-1.7 nda"));
-    assert!(signed.content().ends_with(SIGNED_MARKER));
+    assert!(signed.content().unwrap().starts_with(b"%PDF-1.7 nda"));
+    assert!(signed.content().unwrap().ends_with(SIGNED_MARKER));
     assert_eq!(signed.name(), "nda.pdf");
 }
 

@@ -105,3 +105,51 @@ impl<P: SigningProvider + ?Sized> Harness for DocuSignHarness<P> {
             .allow_insecure_loopback_callback(true)
     }
 }
+
+/// A part of a multipart body: its header lines and its content.
+pub type Part = (Vec<(String, String)>, Vec<u8>);
+
+/// The parts of a `multipart/form-data` body sent with `content_type`: each part's header lines
+/// (names lowercased) and content.
+pub fn multipart_parts(content_type: &str, body: &[u8]) -> Vec<Part> {
+    let boundary = content_type
+        .split("boundary=")
+        .nth(1)
+        .expect("a multipart content type")
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let text = body;
+    let mut parts = Vec::new();
+    let find = |from: usize, needle: &[u8]| {
+        text[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    let mut at = find(0, delimiter.as_bytes()).expect("a first boundary") + delimiter.len();
+    while !text[at..].starts_with(b"--") {
+        at += 2; // CRLF after the boundary
+        let blank = find(at, b"\r\n\r\n").expect("headers end");
+        let headers = String::from_utf8(text[at..blank].to_vec())
+            .unwrap()
+            .split("\r\n")
+            .map(|line| {
+                let (name, value) = line.split_once(':').expect("a header line");
+                (name.trim().to_ascii_lowercase(), value.trim().to_owned())
+            })
+            .collect();
+        let closing = format!("\r\n{delimiter}");
+        let end = find(blank + 4, closing.as_bytes()).expect("a closing boundary");
+        parts.push((headers, text[blank + 4..end].to_vec()));
+        at = end + closing.len();
+    }
+    parts
+}
+
+/// The header `name` of a part.
+pub fn part_header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(key, _)| key == name)
+        .map_or("", |(_, value)| value.as_str())
+}

@@ -608,6 +608,17 @@ pub async fn download_returns_the_signed_document<H: Harness>(harness: &H) -> Ou
         .await
         .expect("sign");
     let signed = provider.download(&sent.id).await.expect("download");
-    assert!(!signed.is_empty());
+    assert!(signed.size().is_some_and(|size| size > 0));
+    // Written to a writer, the signed document is the same bytes.
+    let mut written = futures_util::io::Cursor::new(Vec::new());
+    let len = provider
+        .download_to(&sent.id, &mut written)
+        .await
+        .expect("download to a writer");
+    assert_eq!(Some(len), signed.size());
+    assert_eq!(
+        Some(written.get_ref().as_slice()),
+        signed.content().map(|c| &c[..])
+    );
     Outcome::Passed
 }

@@ -112,7 +112,9 @@ pub struct DocumentView {
     pub name: String,
     /// The content type (`application/pdf`, ...).
     pub content_type: String,
-    /// The bytes as uploaded.
+    /// The bytes as uploaded; empty when the emulator did not keep them (a document over its
+    /// `keep_documents_up_to` limit, or one the in-memory provider was given as a file or a
+    /// reader).
     pub content: Bytes,
 }
 

@@ -41,6 +41,16 @@ pub struct FaultPlan {
     queues: Arc<Mutex<HashMap<&'static str, VecDeque<Fault>>>>,
 }
 
+impl Fault {
+    /// Whether the server answers this fault itself, without the request reaching the router.
+    pub(crate) fn answers_without_routing(&self) -> bool {
+        matches!(
+            self,
+            Self::Status(_) | Self::RateLimited { .. } | Self::MalformedBody | Self::DropConnection
+        )
+    }
+}
+
 impl FaultPlan {
     /// The next `times` requests to `route` get `fault` (queued after earlier injections).
     pub fn inject(&self, route: &'static str, fault: Fault, times: usize) {
@@ -96,7 +106,8 @@ pub struct RecordedRequest {
     pub route: Option<&'static str>,
     /// The request headers.
     pub headers: HeaderMap,
-    /// The complete request body.
+    /// The request body: complete up to 1 MiB; the first 1 MiB of a longer one (an upload,
+    /// which the emulator reads as it arrives rather than holding it).
     pub body: Bytes,
 }
 

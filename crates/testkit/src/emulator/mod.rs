@@ -16,6 +16,8 @@ mod clock;
 #[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
 mod delivery;
 mod fault;
+#[cfg(any(feature = "heysign", feature = "leap-sign"))]
+mod kept;
 #[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
 // Each emulator uses a part of the shape vocabulary (only HeySign has renamed documented fields,
 // only LEAP arrays of objects without documented fields, only DocuSign typed strings and
@@ -33,6 +35,10 @@ mod tokens;
 pub(crate) mod urlencoded;
 
 pub use fault::{Fault, FaultPlan, RecordedRequest};
+#[cfg(any(feature = "heysign", feature = "leap-sign"))]
+pub use kept::DEFAULT_KEPT_DOCUMENT_BYTES;
+#[cfg(any(feature = "heysign", feature = "leap-sign"))]
+pub(crate) use kept::KeptBytes;
 #[cfg(any(feature = "docusign", feature = "heysign", feature = "leap-sign"))]
 pub use mode::{AnswerMode, Condition, Variation, VariationKind};
 pub use server::RequestLog;

@@ -21,9 +21,11 @@ use tower::ServiceExt;
 
 use super::fault::{Fault, FaultPlan, RecordedRequest};
 
-/// The largest request body the server reads; larger bodies get a 413 without reaching the
-/// router. Well above every provider's documented upload limit so the routers can enforce those.
-const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
+/// How much of a request body the server reads before routing it. A body that ends within it
+/// is handed to the router whole and recorded whole; a longer one (an upload) is recorded up to
+/// here and streamed on to the router, which reads it as it arrives and enforces the provider's
+/// own limits, so an upload of any size costs the server a few chunks of memory.
+const RECORDED_BODY: usize = 1024 * 1024;
 
 /// How long a truncated response waits after sending its first half before the connection is
 /// closed, so the half really leaves the socket before the close.
@@ -191,7 +193,7 @@ async fn serve_connection(stream: tokio::net::TcpStream, handler: Handler) {
 async fn handle(handler: &Handler, request: Request<Body>, kill: &Arc<Notify>) -> Response<Body> {
     let (parts, body) = request.into_parts();
     let route = (handler.classify)(&parts.method, parts.uri.path());
-    let body = read_body(body).await;
+    let body = read_start(body).await;
     // Recorded even when the body could not be read, so tests see every attempt.
     handler.log.push(RecordedRequest {
         method: parts.method.clone(),
@@ -199,14 +201,24 @@ async fn handle(handler: &Handler, request: Request<Body>, kill: &Arc<Notify>) -
         query: parts.uri.query().map(str::to_owned),
         route,
         headers: parts.headers.clone(),
-        body: body.clone().unwrap_or_default(),
+        body: match &body {
+            Ok(start) => start.recorded(),
+            Err(_) => Bytes::new(),
+        },
     });
-    let body = match body {
+    let mut body = match body {
         Ok(body) => body,
         Err(status) => return error_response(handler.error_body, status),
     };
     let fault = route.and_then(|route| handler.faults.take(route));
-    let request = Request::from_parts(parts, Body::from(body));
+    if fault.as_ref().is_some_and(Fault::answers_without_routing) {
+        // The whole request arrives before the fault's answer, as it would at a real server
+        // that refuses it after reading it.
+        if let Err(status) = body.drain().await {
+            return error_response(handler.error_body, status);
+        }
+    }
+    let request = Request::from_parts(parts, body.into_body());
     match fault {
         None => route_request(handler, request).await,
         Some(Fault::Status(code)) => {
@@ -261,17 +273,66 @@ async fn route_request(handler: &Handler, request: Request<Body>) -> Response<Bo
     }
 }
 
-/// Reads the whole body; a body over [`MAX_REQUEST_BODY`] is refused with 413, one that breaks
-/// off mid-way with 400.
+/// The start of a request body: all of it when it is short, else its first
+/// [`RECORDED_BODY`] bytes and the rest still to come.
+struct BodyStart {
+    start: BytesMut,
+    rest: Option<axum::body::BodyDataStream>,
+}
+
+impl BodyStart {
+    /// What the log keeps: the body, or its first [`RECORDED_BODY`] bytes.
+    fn recorded(&self) -> Bytes {
+        Bytes::copy_from_slice(&self.start)
+    }
+
+    /// The body for the router: whole, or the start followed by the rest as it arrives.
+    fn into_body(self) -> Body {
+        match self.rest {
+            None => Body::from(self.start.freeze()),
+            Some(rest) => {
+                let start =
+                    futures_util::stream::once(futures_util::future::ready(Ok::<_, axum::Error>(
+                        self.start.freeze(),
+                    )));
+                Body::from_stream(start.chain(rest))
+            }
+        }
+    }
+
+    /// Reads and drops the rest; a body that breaks off is a 400.
+    async fn drain(&mut self) -> Result<(), StatusCode> {
+        if let Some(mut rest) = self.rest.take() {
+            while let Some(chunk) = rest.next().await {
+                chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads the start of a body (see [`BodyStart`]); one that breaks off within it is a 400.
+async fn read_start(body: Body) -> Result<BodyStart, StatusCode> {
+    let mut stream = body.into_data_stream();
+    let mut start = BytesMut::new();
+    while start.len() < RECORDED_BODY {
+        match stream.next().await {
+            Some(chunk) => start.extend_from_slice(&chunk.map_err(|_| StatusCode::BAD_REQUEST)?),
+            None => return Ok(BodyStart { start, rest: None }),
+        }
+    }
+    Ok(BodyStart {
+        start,
+        rest: Some(stream),
+    })
+}
+
+/// Reads a whole response body (to truncate it).
 async fn read_body(body: Body) -> Result<Bytes, StatusCode> {
     let mut stream = body.into_data_stream();
     let mut collected = BytesMut::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
-        if collected.len() + chunk.len() > MAX_REQUEST_BODY {
-            return Err(StatusCode::PAYLOAD_TOO_LARGE);
-        }
-        collected.extend_from_slice(&chunk);
+        collected.extend_from_slice(&chunk.map_err(|_| StatusCode::BAD_REQUEST)?);
     }
     Ok(collected.freeze())
 }

@@ -45,7 +45,8 @@ fn view(envelope: &StoredEnvelope) -> EnvelopeView {
                 DocumentView::new(
                     document.name(),
                     document.content_type(),
-                    document.content().clone(),
+                    // A document from a file or a reader is not held in memory.
+                    document.content().cloned().unwrap_or_default(),
                 )
             })
             .collect(),

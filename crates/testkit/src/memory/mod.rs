@@ -425,6 +425,32 @@ fn not_found(id: &EnvelopeId) -> Error {
     Error::not_found(format!("envelope {id}")).with_provider(PROVIDER)
 }
 
+/// A document's whole content, wherever it is.
+async fn read_whole(document: &Document) -> Result<Bytes> {
+    use futures_util::TryStreamExt as _;
+    let unreadable = |e: std::io::Error| {
+        Error::invalid_request("documents[0].content", format!("cannot be read: {e}"))
+            .with_provider(PROVIDER)
+    };
+    match document.source() {
+        signing_core::DocumentSource::File(path) => tokio::fs::read(path)
+            .await
+            .map(Bytes::from)
+            .map_err(unreadable),
+        signing_core::DocumentSource::Open(source) => {
+            let chunks: Vec<Bytes> = source
+                .open()
+                .await
+                .map_err(unreadable)?
+                .try_collect()
+                .await
+                .map_err(unreadable)?;
+            Ok(Bytes::from(chunks.concat()))
+        }
+        _ => Ok(document.content().cloned().unwrap_or_default()),
+    }
+}
+
 #[async_trait]
 impl SigningProvider for MemoryProvider {
     fn name(&self) -> &'static str {
@@ -527,18 +553,21 @@ impl SigningProvider for MemoryProvider {
     }
 
     async fn download(&self, id: &EnvelopeId) -> Result<Document> {
-        let mut state = self.begin(CallKind::Download, Some(id), Some(Operation::Download))?;
-        state.backend_requests += 1;
-        let envelope = state.envelope(id)?;
-        if envelope.status != EnvelopeStatus::Completed {
-            return Err(Error::invalid_state(format!(
-                "envelope {id} is {}, not completed",
-                envelope.status
-            ))
-            .with_provider(PROVIDER));
-        }
-        let original = &envelope.documents[0];
-        let mut signed = original.content().to_vec();
+        // A document streamed from a file or a reader is read after the state's lock is let go.
+        let original = {
+            let mut state = self.begin(CallKind::Download, Some(id), Some(Operation::Download))?;
+            state.backend_requests += 1;
+            let envelope = state.envelope(id)?;
+            if envelope.status != EnvelopeStatus::Completed {
+                return Err(Error::invalid_state(format!(
+                    "envelope {id} is {}, not completed",
+                    envelope.status
+                ))
+                .with_provider(PROVIDER));
+            }
+            envelope.documents[0].clone()
+        };
+        let mut signed = read_whole(&original).await?.to_vec();
         signed.extend_from_slice(SIGNED_MARKER);
         Ok(Document::new(original.name(), signed).with_content_type(original.content_type()))
     }

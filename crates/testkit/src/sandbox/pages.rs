@@ -629,6 +629,12 @@ fn document_block(
 ) {
     let number = index.to_string();
     html.raw("<h3>").text(&document.name).raw("</h3>\n<p>");
+    if document.content.is_empty() {
+        // The emulator keeps no bytes of a document over its limit (keep_documents_up_to).
+        html.text(&document.content_type)
+            .raw(" · too large for the emulator to keep, so it cannot be shown here</p>\n");
+        return;
+    }
     match document.page_count() {
         Some(1) => html.raw("1 page · "),
         Some(pages) => html.show(pages).raw(" pages · "),

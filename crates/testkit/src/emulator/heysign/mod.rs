@@ -108,7 +108,7 @@ pub use webhooks::WebhookDelivery;
 
 use super::mode::{AnswerMode, Variation};
 use super::server::{self, RequestLog, RunningServer};
-use super::{Fault, FaultPlan, RecordedRequest};
+use super::{DEFAULT_KEPT_DOCUMENT_BYTES, Fault, FaultPlan, RecordedRequest};
 use auth::Tokens;
 use state::Shared;
 use webhooks::Dispatcher;
@@ -136,7 +136,12 @@ pub struct HeySignEmulatorBuilder {
     client_secret: String,
     token_lifetime: Duration,
     answer_mode: AnswerMode,
+    max_file_size: u64,
+    kept_document_bytes: usize,
 }
+
+/// HeySign's documented default limit for one file: 10 MB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 impl Default for HeySignEmulatorBuilder {
     fn default() -> Self {
@@ -145,6 +150,8 @@ impl Default for HeySignEmulatorBuilder {
             client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             answer_mode: AnswerMode::Assumed,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            kept_document_bytes: DEFAULT_KEPT_DOCUMENT_BYTES,
         }
     }
 }
@@ -175,6 +182,23 @@ impl HeySignEmulatorBuilder {
         self
     }
 
+    /// The largest file an upload may carry (default [`DEFAULT_MAX_FILE_SIZE`]; HeySign raises
+    /// it per tenant on request). Uploads are read as they arrive, so a large limit costs the
+    /// emulator no memory.
+    pub fn max_file_size(mut self, bytes: u64) -> Self {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// Keeps the bytes of each uploaded file of at most `bytes` (default
+    /// [`DEFAULT_KEPT_DOCUMENT_BYTES`]) for the control handle's views and the sandbox's signing
+    /// pages; a larger file is kept as its size and digest only. `0` keeps none: for a test that
+    /// measures memory.
+    pub fn keep_documents_up_to(mut self, bytes: usize) -> Self {
+        self.kept_document_bytes = bytes;
+        self
+    }
+
     /// Starts the emulator on two loopback ports.
     ///
     /// # Panics
@@ -183,7 +207,13 @@ impl HeySignEmulatorBuilder {
     pub async fn start(self) -> HeySignEmulator {
         let (dispatcher, deliveries) = Dispatcher::start();
         let tokens = Tokens::new(self.client_id, self.client_secret, self.token_lifetime);
-        let shared = Arc::new(Shared::new(tokens, dispatcher, self.answer_mode));
+        let shared = Arc::new(Shared::new(
+            tokens,
+            dispatcher,
+            self.answer_mode,
+            self.max_file_size,
+            self.kept_document_bytes,
+        ));
         let faults = FaultPlan::default();
         let log = RequestLog::default();
         let api = server::serve(

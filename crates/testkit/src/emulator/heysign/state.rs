@@ -9,7 +9,6 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::auth::Tokens;
@@ -34,16 +33,36 @@ pub(super) struct Shared {
     pub(super) tokens: Tokens,
     dispatcher: Dispatcher,
     mode: ModeCell,
+    max_file_size: u64,
+    kept_document_bytes: usize,
 }
 
 impl Shared {
-    pub(super) fn new(tokens: Tokens, dispatcher: Dispatcher, mode: AnswerMode) -> Self {
+    pub(super) fn new(
+        tokens: Tokens,
+        dispatcher: Dispatcher,
+        mode: AnswerMode,
+        max_file_size: u64,
+        kept_document_bytes: usize,
+    ) -> Self {
         Self {
             store: Mutex::new(Store::new()),
             tokens,
             dispatcher,
             mode: ModeCell::new(mode),
+            max_file_size,
+            kept_document_bytes,
         }
+    }
+
+    /// The largest file an upload may carry.
+    pub(super) fn max_file_size(&self) -> u64 {
+        self.max_file_size
+    }
+
+    /// The largest file whose bytes are kept.
+    pub(super) fn kept_document_bytes(&self) -> usize {
+        self.kept_document_bytes
     }
 
     /// How answers and webhook bodies are worded now.
@@ -109,6 +128,11 @@ pub(super) struct NewFile {
     pub(super) name: String,
     pub(super) content_type: String,
     pub(super) metadata: Object,
+    pub(super) size: u64,
+    pub(super) sha256: [u8; 32],
+    /// Decided by content, not by name or declared type, as the real service does.
+    pub(super) is_pdf: bool,
+    /// The bytes, when the file is no larger than the emulator keeps; else empty.
     pub(super) content: Bytes,
 }
 
@@ -441,24 +465,23 @@ impl Store {
     // ---- files ------------------------------------------------------------------------------
 
     pub(super) fn add_file(&mut self, new: NewFile) -> Value {
-        let sha256 =
-            Sha256::digest(&new.content)
-                .iter()
-                .fold(String::with_capacity(64), |mut hex, byte| {
-                    // Writing to a String cannot fail.
-                    let _ = write!(hex, "{byte:02x}");
-                    hex
-                });
+        let sha256 = new
+            .sha256
+            .iter()
+            .fold(String::with_capacity(64), |mut hex, byte| {
+                // Writing to a String cannot fail.
+                let _ = write!(hex, "{byte:02x}");
+                hex
+            });
         let file = File {
             id: ids::new(),
             created: self.clock.now(),
             metadata: new.metadata,
             name: new.name,
-            size: new.content.len(),
+            size: usize::try_from(new.size).unwrap_or(usize::MAX),
             sha256,
             content_type: new.content_type,
-            // Decided by content, not by name or declared type, as the real service does.
-            is_pdf: new.content.starts_with(b"%PDF-"),
+            is_pdf: new.is_pdf,
             content: new.content,
         };
         let json = file.to_json();

@@ -18,8 +18,58 @@ pub(crate) enum DocumentFormat {
     Docx,
 }
 
+/// Recognises a document's format from its bytes as they arrive, keeping only a few of them.
+#[derive(Debug, Default)]
+pub(crate) struct Detector {
+    size: usize,
+    start: Vec<u8>,
+    /// The last bytes seen, so an entry name split across two chunks is still found.
+    carry: Vec<u8>,
+    holds_entry: bool,
+}
+
+impl Detector {
+    pub(crate) fn feed(&mut self, chunk: &[u8]) {
+        const ENTRY: &[u8] = b"word/document.xml";
+        self.size = self.size.saturating_add(chunk.len());
+        let room = 5_usize.saturating_sub(self.start.len());
+        self.start
+            .extend_from_slice(&chunk[..chunk.len().min(room)]);
+        // Only a zip archive can be a DOCX: the bytes of anything else are not searched.
+        let may_be_zip = self.start.len() < 2 || self.start.starts_with(b"PK");
+        if !self.holds_entry && may_be_zip {
+            const KEEP: usize = ENTRY.len() - 1;
+            // The end of what came before with the start of this chunk, then the chunk itself.
+            let mut joint = self.carry.clone();
+            joint.extend_from_slice(&chunk[..chunk.len().min(KEEP)]);
+            self.holds_entry = contains(&joint, ENTRY) || contains(chunk, ENTRY);
+            self.carry
+                .extend_from_slice(&chunk[chunk.len().saturating_sub(KEEP)..]);
+            let excess = self.carry.len().saturating_sub(KEEP);
+            self.carry.drain(..excess);
+        }
+    }
+
+    /// How many bytes were fed.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The format of what was fed, or `None` for anything unsupported.
+    pub(crate) fn format(&self) -> Option<DocumentFormat> {
+        if self.start.starts_with(b"%PDF-") {
+            Some(DocumentFormat::Pdf)
+        } else if self.start.starts_with(b"PK\x03\x04") && self.holds_entry {
+            Some(DocumentFormat::Docx)
+        } else {
+            None
+        }
+    }
+}
+
 impl DocumentFormat {
     /// Recognises the format from the file's bytes, or `None` for anything unsupported.
+    #[cfg(test)]
     pub(crate) fn detect(content: &[u8]) -> Option<Self> {
         if content.starts_with(b"%PDF-") {
             return Some(Self::Pdf);
@@ -71,6 +121,25 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_name_split_across_chunks_is_found() {
+        let docx = b"PK\x03\x04 some bytes word/document.xml more";
+        for split in 0..docx.len() {
+            for second in split..docx.len() {
+                let mut detector = Detector::default();
+                detector.feed(&docx[..split]);
+                detector.feed(&docx[split..second]);
+                detector.feed(&docx[second..]);
+                assert_eq!(
+                    detector.format(),
+                    Some(DocumentFormat::Docx),
+                    "{split} {second}"
+                );
+                assert_eq!(detector.size(), docx.len());
+            }
+        }
+    }
 
     #[test]
     fn detects_pdf_and_docx_by_content() {

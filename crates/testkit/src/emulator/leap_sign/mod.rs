@@ -86,6 +86,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::runtime::Handle;
 
+use super::DEFAULT_KEPT_DOCUMENT_BYTES;
 use super::fault::{Fault, FaultPlan, RecordedRequest};
 use super::mode::{AnswerMode, ModeCell, Variation};
 use super::server::{self, RequestLog, RunningServer};
@@ -117,6 +118,7 @@ pub struct LeapSignEmulator {
 pub struct LeapSignEmulatorBuilder {
     api_key: String,
     answer_mode: AnswerMode,
+    kept_document_bytes: usize,
 }
 
 impl LeapSignEmulatorBuilder {
@@ -133,6 +135,15 @@ impl LeapSignEmulatorBuilder {
         self
     }
 
+    /// Keeps the bytes of each launched document of at most `bytes` (default
+    /// [`DEFAULT_KEPT_DOCUMENT_BYTES`]) for the control handle's views and the sandbox's signing
+    /// pages; a larger document is checked as it arrives and kept as its size only. `0` keeps
+    /// none: for a test that measures memory.
+    pub fn keep_documents_up_to(mut self, bytes: usize) -> Self {
+        self.kept_document_bytes = bytes;
+        self
+    }
+
     /// Starts serving on `127.0.0.1` at a free port.
     ///
     /// # Panics
@@ -143,6 +154,7 @@ impl LeapSignEmulatorBuilder {
             api_key: Arc::from(self.api_key),
             store: Arc::new(Mutex::new(Store::default())),
             mode: Arc::new(ModeCell::new(self.answer_mode)),
+            kept_document_bytes: self.kept_document_bytes,
         };
         let faults = FaultPlan::default();
         let log = RequestLog::default();
@@ -180,6 +192,7 @@ impl LeapSignEmulator {
         LeapSignEmulatorBuilder {
             api_key: DEFAULT_API_KEY.to_owned(),
             answer_mode: AnswerMode::Assumed,
+            kept_document_bytes: DEFAULT_KEPT_DOCUMENT_BYTES,
         }
     }
 

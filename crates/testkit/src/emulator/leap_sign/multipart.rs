@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
-use bytes::Bytes;
 use http::StatusCode;
 
 use super::callback;
-use super::document::{self, DocumentFormat};
+use super::document::{self, Detector};
 use super::json;
 use super::state::{Document, Launch};
+use crate::emulator::KeptBytes;
 
 /// The message of every 500 answer to an unusable body; details follow after a colon.
 pub(crate) const MALFORMED: &str = "malformed request body";
@@ -62,14 +62,19 @@ impl FormError {
 struct FilePart {
     file_name: String,
     content_type: Option<String>,
-    content: Bytes,
+    content: Detector,
+    kept: KeptBytes,
 }
 
 /// Reads every part, then validates the whole form.
-pub(crate) async fn read_launch(mut form: Multipart) -> Result<Launch, FormError> {
+/// The document's bytes are kept when there are at most `kept_bytes` of them.
+pub(crate) async fn read_launch(
+    mut form: Multipart,
+    kept_bytes: usize,
+) -> Result<Launch, FormError> {
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
     let mut file: Option<FilePart> = None;
-    while let Some(field) = form.next_field().await.map_err(|err| stream_error(&err))? {
+    while let Some(mut field) = form.next_field().await.map_err(|err| stream_error(&err))? {
         let Some(name) = field.name().map(str::to_owned) else {
             return Err(malformed("a part has no name"));
         };
@@ -84,11 +89,18 @@ pub(crate) async fn read_launch(mut form: Multipart) -> Result<Launch, FormError
                 ));
             };
             let content_type = field.content_type().map(str::to_owned);
-            let content = field.bytes().await.map_err(|err| stream_error(&err))?;
+            // Read as it arrives: what tells its format and size, and the bytes up to the limit.
+            let mut content = Detector::default();
+            let mut kept = KeptBytes::up_to(kept_bytes);
+            while let Some(chunk) = field.chunk().await.map_err(|err| stream_error(&err))? {
+                content.feed(&chunk);
+                kept.feed(&chunk);
+            }
             let part = FilePart {
                 file_name,
                 content_type,
                 content,
+                kept,
             };
             if file.replace(part).is_some() {
                 return Err(malformed("duplicate part \"document\""));
@@ -157,7 +169,7 @@ fn validate(
 }
 
 fn check_document(file: FilePart) -> Result<Document, FormError> {
-    let Some(format) = DocumentFormat::detect(&file.content) else {
+    let Some(format) = file.content.format() else {
         return Err(FormError::BadRequest(format!(
             "Unsupported file format: {} is neither a PDF nor a DOCX document",
             file.file_name
@@ -175,8 +187,8 @@ fn check_document(file: FilePart) -> Result<Document, FormError> {
     Ok(Document {
         name: file.file_name,
         content_type: format.content_type(),
-        size: file.content.len(),
-        content: file.content,
+        size: file.content.size(),
+        content: file.kept.into_bytes(),
     })
 }
 

@@ -88,6 +88,8 @@ pub(crate) struct AppState {
     pub(crate) store: Arc<Mutex<Store>>,
     /// How answers are worded; read once per answer.
     pub(crate) mode: Arc<ModeCell>,
+    /// The largest document whose bytes are kept.
+    pub(crate) kept_document_bytes: usize,
 }
 
 impl AppState {
@@ -175,7 +177,7 @@ async fn launch_new(
             &format!("{MALFORMED}: expected multipart/form-data with a boundary"),
         );
     };
-    match multipart::read_launch(form).await {
+    match multipart::read_launch(form, app.kept_document_bytes).await {
         Ok(launch) => {
             let body = json::process_data(app.lock().launch(launch, state::now()));
             let body = app.mode.get().render(&answers::PROCESS_DATA, body);

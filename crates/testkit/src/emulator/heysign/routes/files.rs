@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::response::Response;
-use bytes::Bytes;
 use http::header;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::{created, ok, path_id};
+use crate::emulator::KeptBytes;
 use crate::emulator::heysign::answers::{self, FILE};
 use crate::emulator::heysign::json::Object;
 use crate::emulator::heysign::model::File;
@@ -17,9 +18,6 @@ use crate::emulator::heysign::problem::ApiError;
 use crate::emulator::heysign::state::{NewFile, Shared};
 
 const KIND: &str = "file";
-
-/// The documented default limit for one file: 10 MB.
-const MAX_FILE_SIZE: usize = 10 * 1024 * 1024;
 
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 
@@ -72,16 +70,27 @@ pub(super) async fn upload(
     let multipart = Multipart::from_request(request, &())
         .await
         .map_err(|rejection| ApiError::bad_request(format!("bad multipart body: {rejection}")))?;
-    let new = read_upload(multipart).await?;
+    let new = read_upload(
+        multipart,
+        shared.max_file_size(),
+        shared.kept_document_bytes(),
+    )
+    .await?;
     let file = shared.write(|store| store.add_file(new));
     Ok(created(shared.mode().render(&FILE, file)))
 }
 
-/// The uploaded file and its metadata. Parts: `file` (required, once) and `metadata[key]`.
-async fn read_upload(mut multipart: Multipart) -> Result<NewFile, ApiError> {
-    let mut file: Option<(String, String, Bytes)> = None;
+/// The uploaded file and its metadata. Parts: `file` (required, once) and `metadata[key]`. The
+/// file is read as it arrives: its size, digest and first bytes are kept, and its bytes only when
+/// there are at most `kept_bytes` of them.
+async fn read_upload(
+    mut multipart: Multipart,
+    max_file_size: u64,
+    kept_bytes: usize,
+) -> Result<NewFile, ApiError> {
+    let mut file: Option<(String, String, Received)> = None;
     let mut metadata = Object::new();
-    while let Some(field) = multipart
+    while let Some(mut field) = multipart
         .next_field()
         .await
         .map_err(|error| malformed(&error))?
@@ -101,17 +110,19 @@ async fn read_upload(mut multipart: Multipart) -> Result<NewFile, ApiError> {
                 .content_type()
                 .unwrap_or(DEFAULT_CONTENT_TYPE)
                 .to_owned();
-            let content = field.bytes().await.map_err(|error| malformed(&error))?;
-            if content.len() > MAX_FILE_SIZE {
-                return Err(ApiError::too_large(format!(
-                    "the file is {} bytes; the limit is {MAX_FILE_SIZE} bytes",
-                    content.len()
-                )));
+            let mut received = Received::new(kept_bytes);
+            while let Some(chunk) = field.chunk().await.map_err(|error| malformed(&error))? {
+                received.add(&chunk);
+                if received.size > max_file_size {
+                    return Err(ApiError::too_large(format!(
+                        "the file is over {max_file_size} bytes, the limit"
+                    )));
+                }
             }
-            if content.is_empty() {
+            if received.size == 0 {
                 return Err(ApiError::bad_request("the file is empty"));
             }
-            file = Some((file_name, content_type, content));
+            file = Some((file_name, content_type, received));
         } else if let Some(key) = name
             .strip_prefix("metadata[")
             .and_then(|rest| rest.strip_suffix(']'))
@@ -126,15 +137,47 @@ async fn read_upload(mut multipart: Multipart) -> Result<NewFile, ApiError> {
             )));
         }
     }
-    let Some((name, content_type, content)) = file else {
+    let Some((name, content_type, received)) = file else {
         return Err(ApiError::bad_request("the `file` part is required"));
     };
     Ok(NewFile {
         name,
         content_type,
         metadata,
-        content,
+        size: received.size,
+        sha256: received.hasher.finalize().into(),
+        is_pdf: received.start.starts_with(b"%PDF-"),
+        content: received.kept.into_bytes(),
     })
+}
+
+/// What is kept of a file as it arrives.
+struct Received {
+    size: u64,
+    hasher: Sha256,
+    /// The first bytes, enough to know a PDF.
+    start: Vec<u8>,
+    kept: KeptBytes,
+}
+
+impl Received {
+    fn new(kept_bytes: usize) -> Self {
+        Self {
+            size: 0,
+            hasher: Sha256::default(),
+            start: Vec::new(),
+            kept: KeptBytes::up_to(kept_bytes),
+        }
+    }
+
+    fn add(&mut self, chunk: &[u8]) {
+        self.kept.feed(chunk);
+        self.size = self.size.saturating_add(chunk.len() as u64);
+        self.hasher.update(chunk);
+        let room = 5_usize.saturating_sub(self.start.len());
+        self.start
+            .extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
 }
 
 fn malformed(error: &axum::extract::multipart::MultipartError) -> ApiError {
