@@ -24,9 +24,11 @@ CASES = [
     ("heysign", "get", 200, 1200),
     ("leap-sign", "send", 50, 250),
     ("leap-sign", "get", 200, 1200),
-    ("docusign", "send", 50, 250),
-    ("docusign", "get", 200, 1200),
 ]
+# DocuSign is left out: its setup signs a JWT with RSA through aws-lc, whose entropy source
+# runs a number of instructions that varies from run to run by more than a thousand `get`s
+# cost, so the difference of two runs says nothing about one operation. Its CPU-time figures
+# are in the adapter-overhead bench.
 
 
 def executable() -> str:

@@ -25,7 +25,7 @@ use signing_core::{NewEnvelope, SigningProvider};
 use signing_testkit::emulator::heysign::HeySignEmulator;
 use signing_testkit::emulator::leap_sign::LeapSignEmulator;
 
-const PROVIDERS: [&str; 3] = ["heysign", "leap-sign", "docusign"];
+const PROVIDERS: [&str; 2] = ["heysign", "leap-sign"];
 const OPERATIONS: [&str; 2] = ["send", "get"];
 const SIDES: [&str; 2] = ["adapter", "raw"];
 
@@ -114,25 +114,8 @@ async fn run(provider: &str, operation: &str, side: &str, count: u32) {
             })
             .await;
         }
-        ("docusign", "adapter") => {
-            let emulator = common::docusign_emulator().await;
-            through_adapter(&common::docusign(&emulator), request, send, count).await;
-        }
-        ("docusign", "raw") => {
-            let emulator = common::docusign_emulator().await;
-            let raw = common::RawDocuSign::connect(&emulator).await;
-            let id = &raw.send(document).await;
-            repeat(count, async || {
-                if send {
-                    black_box(raw.send(document).await);
-                } else {
-                    black_box(raw.get(id).await);
-                }
-            })
-            .await;
-        }
         _ => panic!(
-            "usage: adapter_instructions <heysign|leap-sign|docusign> <send|get> <adapter|raw|raw-at-once> \
+            "usage: adapter_instructions <heysign|leap-sign> <send|get> <adapter|raw|raw-at-once> \
              <count>"
         ),
     }

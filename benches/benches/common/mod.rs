@@ -347,6 +347,16 @@ impl RawHeySign {
 
     /// Upload, create, one signee per signer, submit. Returns the agreement id.
     pub(crate) async fn send(&self, document: &Bytes) -> String {
+        self.send_with(document, false).await
+    }
+
+    /// Like [`send`](Self::send), and the SHA-256 HeySign reports for the upload compared with
+    /// the document's, as the adapter checks it.
+    pub(crate) async fn send_checked(&self, document: &Bytes) -> String {
+        self.send_with(document, true).await
+    }
+
+    async fn send_with(&self, document: &Bytes, check_sha256: bool) -> String {
         let file = Part::stream(document.clone())
             .file_name(FILE_NAME)
             .mime_str("application/pdf")
@@ -357,7 +367,15 @@ impl RawHeySign {
             .send()
             .await
             .expect("the upload is answered");
-        let file_id = id_of(&json_answer(answer).await["id"]);
+        let uploaded = json_answer(answer).await;
+        if check_sha256 {
+            assert_eq!(
+                uploaded["sha256"].as_str(),
+                Some(sha256_hex(document).as_str()),
+                "the bytes HeySign received"
+            );
+        }
+        let file_id = id_of(&uploaded["id"]);
 
         let created = self
             .post_json(
@@ -513,6 +531,19 @@ impl RawLeapSign {
     }
 }
 
+/// The SHA-256 of `bytes` in lowercase hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut hex, byte| {
+        write!(hex, "{byte:02x}").expect("writing to a String");
+        hex
+    })
+}
+
 /// A file's bytes as a request body, read 64 KiB at a time (the adapters' chunk size), with
 /// its length.
 pub(crate) async fn file_body(path: &std::path::Path) -> (reqwest::Body, u64) {
@@ -567,13 +598,9 @@ impl RawHeySign {
             .post_file(reqwest::Body::wrap_stream(stream), len)
             .await;
         let digest = hasher.lock().expect("not poisoned").clone().finalize();
-        let hex = digest.iter().fold(String::new(), |mut hex, byte| {
-            write!(hex, "{byte:02x}").expect("writing to a String");
-            hex
-        });
         assert_eq!(
             answer["sha256"].as_str(),
-            Some(hex.as_str()),
+            Some(hex(&digest).as_str()),
             "the bytes HeySign received"
         );
         id_of(&answer["id"])

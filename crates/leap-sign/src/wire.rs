@@ -412,14 +412,26 @@ struct ProjectIdPlaces {
     process_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::text")]
     signing_process_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::object")]
-    project: Option<NestedId>,
+    #[serde(default, deserialize_with = "nested_id")]
+    project: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct NestedId {
-    #[serde(default, deserialize_with = "lenient::text")]
-    id: Option<String>,
+/// `project.id`, read as `lenient::text` reads a value (a string or an integer); `None` for
+/// anything else. These places are read through `#[serde(flatten)]`, where serde has buffered
+/// the answer, so not with `lenient::object`, which needs the answer's text.
+fn nested_id<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let project = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(
+        match project.as_ref().and_then(|project| project.get("id")) {
+            Some(serde_json::Value::String(id)) => Some(id.clone()),
+            Some(serde_json::Value::Number(id)) if id.is_u64() || id.is_i64() => {
+                Some(id.to_string())
+            }
+            _ => None,
+        },
+    )
 }
 
 impl ProjectIdPlaces {
@@ -430,7 +442,7 @@ impl ProjectIdPlaces {
             self.id,
             self.process_id,
             self.signing_process_id,
-            self.project.and_then(|p| p.id),
+            self.project,
         ]
         .into_iter()
         .flatten()
