@@ -143,7 +143,7 @@ fn compare(
     println!(
         "paired {name}: adapter/raw wall time median {wall:.3}x (quartiles {wall_low:.3}x to \
          {wall_high:.3}x), CPU time median {cpu:.3}x (quartiles {cpu_low:.3}x to {cpu_high:.3}x), \
-         {ROUNDS} rounds; adapter {:.0} MB/s, raw {:.0} MB/s",
+         {ROUNDS} rounds; adapter {:.0} MiB/s, raw {:.0} MiB/s",
         mb_per_s(|(a, _)| a.wall),
         mb_per_s(|(_, r)| r.wall),
     );
