@@ -90,12 +90,11 @@ fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("signing-bench-memory-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let large = vec![common::pdf_file(&dir, "large.pdf", LARGE)];
-    let part = common::pdf_file(&dir, "part.pdf", DOCUSIGN_PART);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let large = vec![common::pdf_file(dir.path(), "large.pdf", LARGE)];
+    let part = common::pdf_file(dir.path(), "part.pdf", DOCUSIGN_PART);
     let parts: Vec<PathBuf> = (0..LARGE / DOCUSIGN_PART).map(|_| part.clone()).collect();
-    let small = vec![common::pdf_file(&dir, "small.pdf", SMALL)];
+    let small = vec![common::pdf_file(dir.path(), "small.pdf", SMALL)];
 
     let emulators = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -111,7 +110,6 @@ fn main() {
 
     large_sends(&emulators, &client, &large, &parts);
     concurrent_sends(&emulators, &client, &small);
-    std::fs::remove_dir_all(&dir).expect("the temp files are removed");
 }
 
 fn large_sends(emulators: &Runtime, client: &Runtime, large: &[PathBuf], parts: &[PathBuf]) {

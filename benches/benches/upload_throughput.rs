@@ -19,7 +19,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
@@ -149,30 +149,9 @@ fn compare(
     );
 }
 
-/// The bench's files, removed when it ends.
-struct Files(PathBuf);
-
-impl Files {
-    fn new() -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("signing-bench-throughput-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Files {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn benches(c: &mut Criterion) {
-    let files = Files::new();
+    // The bench's files, removed when it ends.
+    let files = tempfile::tempdir().expect("a temp dir");
     let large = vec![common::pdf_file(files.path(), "large.pdf", LARGE)];
     let part = common::pdf_file(files.path(), "part.pdf", DOCUSIGN_PART);
     let parts: Vec<PathBuf> = (0..LARGE / DOCUSIGN_PART).map(|_| part.clone()).collect();

@@ -78,14 +78,12 @@ fn peak_of_send(
 #[test]
 fn sending_50_mb_from_a_file_holds_a_few_mb_in_every_adapter() {
     let started = Instant::now();
-    let dir = std::env::temp_dir().join(format!("signing-memory-guard-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let whole = pdf_file(&dir, "contract.pdf", SIZE);
-    // DocuSign takes at most 25 MB per document: the 50 MB go as two documents.
-    let halves = [
-        pdf_file(&dir, "part-1.pdf", SIZE / 2),
-        pdf_file(&dir, "part-2.pdf", SIZE / 2),
-    ];
+    // Removed when the test ends, passed or not.
+    let dir = tempfile::tempdir().unwrap();
+    let whole = pdf_file(dir.path(), "contract.pdf", SIZE);
+    // DocuSign takes at most 25 MB per document: the 50 MB go as one file sent twice.
+    let half = pdf_file(dir.path(), "part.pdf", SIZE / 2);
+    let halves = [&half, &half];
 
     // The emulators on their own threads; their allocations are not the client's.
     let emulators = tokio::runtime::Builder::new_multi_thread()
@@ -166,5 +164,4 @@ fn sending_50_mb_from_a_file_holds_a_few_mb_in_every_adapter() {
     );
     assert_eq!(heysign_emulator.agreements().len(), 1);
     drop((heysign_emulator, leap_emulator, docusign_emulator));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

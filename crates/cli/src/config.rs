@@ -232,9 +232,8 @@ mod tests {
 
     #[test]
     fn secrets_can_come_from_a_file_or_a_variable() {
-        let dir = std::env::temp_dir().join(format!("signing-cli-secret-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("client_secret");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("client_secret");
         std::fs::write(&path, "from-the-file\r\n").unwrap();
         let from = |file: &str, env: &[(&str, &str)]| ProviderArgs {
             file_overrides: vec![("client_secret".to_owned(), file.to_owned())],
@@ -288,14 +287,12 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("`MISSING` is not set"), "{err}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_config_file_replaces_the_environment() {
-        let dir = std::env::temp_dir().join(format!("signing-cli-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("signing.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signing.toml");
         std::fs::write(
             &path,
             "provider = \"leap-sign\"\napi_key = \"file-key\"\ntimeout_secs = 7\n",
@@ -324,7 +321,7 @@ mod tests {
         std::fs::write(&path, "provider = \n").unwrap();
         assert!(resolve(&with_file(None, &[]), vars(&[])).is_err());
 
-        std::fs::remove_dir_all(&dir).unwrap();
+        dir.close().unwrap();
         let err = resolve(&with_file(None, &[]), vars(&[])).unwrap_err();
         assert!(err.to_string().contains("cannot read"), "{err}");
     }

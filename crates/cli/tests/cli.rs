@@ -1,13 +1,14 @@
 //! The `signing` binary as a user runs it: arguments in, text or JSON and an exit code out,
 //! against emulators started here or by `signing emulate`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 use signing::testkit::emulator::heysign::HeySignEmulator;
 use signing::testkit::emulator::leap_sign::LeapSignEmulator;
+use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
@@ -122,14 +123,15 @@ fn heysign_env(emu: &HeySignEmulator) -> Env {
 }
 
 /// A scratch directory of its own for each test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("signing-cli-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
+fn scratch(test: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("signing-cli-{test}-"))
+        .tempdir()
+        .expect("scratch directory")
 }
 
-fn write(dir: &Path, name: &str, content: &[u8]) -> String {
-    let path = dir.join(name);
+fn write(dir: impl AsRef<Path>, name: &str, content: &[u8]) -> String {
+    let path = dir.as_ref().join(name);
     std::fs::write(&path, content).expect("write file");
     path.to_str().expect("UTF-8 path").to_owned()
 }
@@ -163,9 +165,9 @@ async fn bad_input_is_one_line_with_exit_code_2() {
     let dir = scratch("bad-input");
     let pdf = write(&dir, "nda.pdf", PDF);
     let docx = write(&dir, "nda.docx", DOCX);
-    let missing = dir.join("missing.pdf");
+    let missing = dir.path().join("missing.pdf");
     let missing = missing.to_str().expect("UTF-8 path");
-    let directory = dir.to_str().expect("UTF-8 path");
+    let directory = dir.path().to_str().expect("UTF-8 path");
     let port = closed_port().await;
     // HeySign refuses a DOCX before any request, so its address need not answer.
     let heysign = env(&[
@@ -257,7 +259,6 @@ async fn bad_input_is_one_line_with_exit_code_2() {
     )
     .await
     .fails(2, "heysign does not support sequential signing");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -342,7 +343,6 @@ async fn send_status_and_cancel_against_heysign() {
     .json();
     let id = json["id"].as_str().expect("id");
     assert_eq!(emu.agreement(id).expect("agreement")["issuer"], "File AB");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,7 +392,6 @@ async fn send_wait_ends_when_everyone_has_signed() {
             .iter()
             .all(|s| s["status"] == "signed")
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -461,7 +460,6 @@ async fn watch_prints_one_json_line_per_change_until_completed() {
         outcome.stdout.is_empty(),
         "nothing after the final status: {outcome:#?}"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Accepts HTTP requests on loopback and keeps each one's bytes exactly as they arrived.
@@ -529,7 +527,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
 /// A real delivery: the emulator signs an `agreement.created` webhook, and the bytes that reach
 /// a loopback receiver are saved exactly as they arrived.
 struct Delivery {
-    dir: PathBuf,
+    dir: TempDir,
     raw: Vec<u8>,
     secret: String,
     path: String,
@@ -648,7 +646,6 @@ async fn webhook_verify_accepts_a_real_delivery() {
         .verify(secret, &delivery.path, &["--now", &then])
         .await
         .success();
-    std::fs::remove_dir_all(&delivery.dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -714,12 +711,11 @@ async fn webhook_verify_says_why_a_delivery_fails() {
         .verify("whsec_!!", &delivery.path, &[])
         .await
         .fails(2, "invalid --secret #1: the webhook secret is not base64");
-    let missing = dir.join("missing.http");
+    let missing = dir.path().join("missing.http");
     delivery
         .verify(secret, missing.to_str().expect("UTF-8 path"), &[])
         .await
         .fails(2, "missing.http");
-    std::fs::remove_dir_all(dir).ok();
 }
 
 /// Reads `export NAME=value` lines (values possibly single-quoted) until `count` arrived.
@@ -749,7 +745,7 @@ async fn read_exports(child: &mut Child, count: usize) -> Env {
 async fn emulate_prints_the_variables_that_reach_it() {
     let dir = scratch("emulate");
     let pdf = write(&dir, "nda.pdf", PDF);
-    let port_file = dir.join("emulator.env");
+    let port_file = dir.path().join("emulator.env");
     let port_file_arg = port_file.to_str().expect("UTF-8 path");
     let mut emulator = command(
         &[
@@ -809,7 +805,6 @@ async fn emulate_prints_the_variables_that_reach_it() {
     assert_eq!(lines.last().expect("a last line")["status"], "completed");
 
     emulator.kill().await.expect("stop the emulator");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]
@@ -865,7 +860,6 @@ async fn docusign_is_a_provider_and_an_emulator() {
     }
     assert_eq!(status, "completed");
     emulator.kill().await.expect("stop the emulator");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -934,7 +928,6 @@ async fn leap_sign_takes_ordered_signers_and_cc() {
     )
     .await
     .fails(2, "owner");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

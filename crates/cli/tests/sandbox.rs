@@ -353,8 +353,12 @@ async fn a_person_signs_in_turn_and_declines_in_a_real_browser() {
     let lease = docusign.send(&lease).await.expect("send the lease");
 
     let dir = screenshot_dir();
-    let profile = tempdir("sandbox-chromium-profile");
-    let (mut chromedriver, browser) = start_browser(&chromium, &driver, &profile).await;
+    // Removed when dropped, also when an assertion fails.
+    let profile = tempfile::Builder::new()
+        .prefix("sandbox-chromium-profile-")
+        .tempdir()
+        .expect("a profile folder");
+    let (mut chromedriver, browser) = start_browser(&chromium, &driver, profile.path()).await;
     let url = sandbox.url().to_owned();
 
     // The outbox: the first signer's invitation, and the lease's; not yet the second signer's.
@@ -550,17 +554,10 @@ async fn a_person_signs_in_turn_and_declines_in_a_real_browser() {
     browser.close().await.expect("close the browser");
     chromedriver.start_kill().ok();
     chromedriver.wait().await.ok();
-    std::fs::remove_dir_all(&profile).ok();
+    drop(profile);
     println!(
         "screenshots in {}; the walk took {:.1} s",
         dir.display(),
         started.elapsed().as_secs_f64()
     );
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
-    std::fs::create_dir_all(&dir).expect("temporary folder");
-    dir
 }

@@ -650,9 +650,8 @@ mod tests {
 
     #[test]
     fn reads_the_environment_without_showing_secrets() {
-        let dir = std::env::temp_dir().join(format!("docusign-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let key_file = dir.join("key.pem");
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("key.pem");
         std::fs::write(&key_file, pem()).unwrap();
         let file = key_file.to_string_lossy().into_owned();
         let vars = |name: &str| match name {
@@ -692,6 +691,5 @@ mod tests {
         assert_eq!(field_of(&err), ENV_PRIVATE_KEY_FILE);
         let err = DocuSignBuilder::from_vars(|_| None).unwrap_err();
         assert_eq!(field_of(&err), ENV_INTEGRATION_KEY);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -661,9 +661,8 @@ mod tests {
 
     #[test]
     fn reads_only_the_ends_of_files() {
-        let dir = std::env::temp_dir().join(format!("signing-core-doc-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("contract.pdf");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("contract.pdf");
         std::fs::write(&path, b"%PDF-1.7 test").unwrap();
         let doc = Document::from_path(&path).unwrap();
         assert_eq!(doc.name(), "contract.pdf");
@@ -673,7 +672,7 @@ mod tests {
         assert!(matches!(doc.source(), DocumentSource::File(p) if p == path));
 
         // A DOCX whose entry is named only in its directory, at the end.
-        let big = dir.join("big.docx");
+        let big = dir.path().join("big.docx");
         let mut docx = b"PK\x03\x04".to_vec();
         docx.resize(5 * DocumentFormat::SNIFF_LEN, b'x');
         docx.extend_from_slice(b"word/document.xml");
@@ -683,9 +682,11 @@ mod tests {
             Some(DocumentFormat::Docx)
         );
 
-        assert!(Document::from_path(dir.join("missing.pdf")).is_err());
-        assert!(Document::from_path(&dir).is_err(), "a directory is refused");
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(Document::from_path(dir.path().join("missing.pdf")).is_err());
+        assert!(
+            Document::from_path(dir.path()).is_err(),
+            "a directory is refused"
+        );
     }
 
     #[tokio::test]

@@ -106,12 +106,12 @@ fn pdf(len: usize) -> Vec<u8> {
     pdf
 }
 
-fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("signing-http-upload-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+/// A file in a folder of its own, removed with the folder when the test ends, passed or not.
+fn temp_file(name: &str, content: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
     std::fs::write(&path, content).unwrap();
-    path
+    (dir, path)
 }
 
 /// The file part's content in a received multipart body: after the `%PDF` that starts it, up
@@ -134,7 +134,7 @@ async fn a_file_streams_whole_is_hashed_and_reopened_by_a_retry() {
     *received.answers.lock().unwrap() = vec![500, 200];
     let base = server(received.clone()).await;
     let content = pdf(3 * signing_http::CHUNK + 17);
-    let path = temp_file("a.pdf", &content);
+    let (_dir, path) = temp_file("a.pdf", &content);
     let document = Document::from_path(&path).unwrap();
     let upload = DocumentUpload::new("test", &caps(None), 0, &document).with_sha256();
     transport()
@@ -154,7 +154,6 @@ async fn a_file_streams_whole_is_hashed_and_reopened_by_a_retry() {
     }
     let digest: [u8; 32] = Sha256::digest(&content).into();
     assert_eq!(upload.sha256(), Some(digest));
-    std::fs::remove_file(path).unwrap();
 }
 
 #[tokio::test]
@@ -233,7 +232,7 @@ async fn formats_and_lengths_are_checked_before_and_while_streaming() {
         "{err:?}"
     );
 
-    let path = temp_file("grown.pdf", b"%PDF-1.7 a");
+    let (_dir, path) = temp_file("grown.pdf", b"%PDF-1.7 a");
     let grown = Document::from_path(&path).unwrap();
     std::fs::write(&path, b"%PDF-1.7 a longer one").unwrap();
     let err = send(grown).await.unwrap_err();
@@ -241,7 +240,6 @@ async fn formats_and_lengths_are_checked_before_and_while_streaming() {
         matches!(err.kind(), ErrorKind::InvalidRequest { reason, .. } if reason.contains("is 21 bytes now")),
         "{err:?}"
     );
-    std::fs::remove_file(path).unwrap();
 }
 
 #[tokio::test]

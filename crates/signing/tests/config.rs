@@ -119,9 +119,8 @@ fn docusign_is_configured_by_its_keys_and_variables() {
     );
     assert_eq!(config.build().unwrap().name(), "docusign");
 
-    let dir = std::env::temp_dir().join(format!("signing-docusign-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let key_file = dir.join("key.pem");
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key.pem");
     std::fs::write(&key_file, docusign_pem()).unwrap();
     let file = key_file.to_string_lossy().into_owned();
     let vars: HashMap<&str, &str> = HashMap::from([
@@ -172,7 +171,6 @@ fn docusign_is_configured_by_its_keys_and_variables() {
     ])
     .unwrap();
     assert_eq!(field(&both.build().unwrap_err()), "private_key");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

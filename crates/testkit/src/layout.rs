@@ -240,15 +240,13 @@ mod tests {
 
     #[test]
     fn formatted_paths_are_found() {
-        let dir = std::env::temp_dir().join(format!("layout-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
         std::fs::write(
-            dir.join("client.rs"),
+            dir.path().join("client.rs"),
             "let a = format!(\"{base}/v1/{id}\");\nlet b = format!(\"metadata[{key}]\");\n",
         )
         .unwrap();
-        let found = formatted_paths(&dir);
-        std::fs::remove_dir_all(&dir).unwrap();
+        let found = formatted_paths(dir.path());
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].ends_with("client.rs:1: let a = format!(\"{base}/v1/{id}\");"));
     }

@@ -36,11 +36,10 @@ const MIGRATIONS: &[Migration] = &[Migration {
 /// # async fn main() -> Result<(), signing_tracker::store::StoreError> {
 /// use signing_tracker::store::SqliteStore;
 ///
-/// let path = std::env::temp_dir().join(format!("tracker-doc-{}.db", std::process::id()));
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("tracker.db");
 /// let store = SqliteStore::open(&path).await?;
 /// println!("{store:?}");
-/// # drop(store);
-/// # let _ = std::fs::remove_file(&path);
 /// # Ok(()) }
 /// ```
 pub struct SqliteStore {
