@@ -45,6 +45,12 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// Whether this delivery tells of `kind` for envelope `id`.
+    #[cfg(feature = "emulator")]
+    pub(crate) fn tells(&self, id: &EnvelopeId, kind: &EventKind) -> bool {
+        self.kind == *kind && self.envelope_id.as_ref() == Some(id)
+    }
+
     /// The body parsed as JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()

@@ -155,10 +155,7 @@ impl Control for DocuSignEmulator {
     ) -> Option<Delivery> {
         self.shared
             .dispatcher()
-            .wait_for(
-                |delivery| delivery.kind == kind && delivery.envelope_id.as_ref() == Some(id),
-                timeout,
-            )
+            .wait_for(|delivery| delivery.tells(id, &kind), timeout)
             .await
     }
 

@@ -188,10 +188,7 @@ impl Control for HeySignEmulator {
     ) -> Option<Delivery> {
         self.shared
             .dispatcher()
-            .wait_for(
-                |delivery| delivery.kind == kind && delivery.envelope_id.as_ref() == Some(id),
-                timeout,
-            )
+            .wait_for(|delivery| delivery.tells(id, &kind), timeout)
             .await
     }
 

@@ -118,10 +118,7 @@ impl Control for LeapSignEmulator {
         timeout: Duration,
     ) -> Option<Delivery> {
         self.callbacks
-            .wait_for(
-                |delivery| delivery.kind == kind && delivery.envelope_id.as_ref() == Some(id),
-                timeout,
-            )
+            .wait_for(|delivery| delivery.tells(id, &kind), timeout)
             .await
     }
 
